@@ -1,0 +1,3 @@
+"""The one place the version is written; packaging reads it from here."""
+
+VERSION = "0.1.0"
