@@ -136,12 +136,12 @@ class Dataset:
 
     # --- attrs views -------------------------------------------------------------------------------
     @property
-    def communities(self) -> "_CommunityView":
+    def communities(self) -> Sequence[Community]:
         """All communities as a lazy sequence of :class:`Community` objects, in code order."""
         return _CommunityView(self)
 
     @property
-    def regions(self) -> "_RegionView":
+    def regions(self) -> Sequence[Region]:
         """All regions as a lazy sequence of :class:`Region` objects, in code order."""
         return _RegionView(self)
 

@@ -105,7 +105,11 @@ def _define(cls: type) -> type:
     cls = attrs.frozen(cls)
     cls.__slots_fields__ = tuple(a.name for a in attrs.fields(cls))  # type: ignore[attr-defined]
     if "to_dict" not in cls.__dict__:
-        cls.to_dict = _json_of  # type: ignore[attr-defined]
+        def to_dict(self: Any) -> dict[str, Any]:
+            """The canonical interchange-format dict (missing fields left out, quantities as numbers)."""
+            return _json_of(self)
+
+        cls.to_dict = to_dict  # type: ignore[attr-defined]
     return cls
 
 
@@ -144,7 +148,7 @@ class StaffMember:
     the annual rating; ``post``/``grade`` place the member on the 三岗十八级 scale (0 = not placed).
     """
 
-    roles: tuple[str, ...] = attrs.field(factory=tuple, converter=_tags(ROLES, ordered=False), kw_only=True)
+    roles: tuple[str, ...] = attrs.field(default=(), converter=_tags(ROLES, ordered=False), kw_only=True)
     monthly_pay: Quantity | None = _scalar(S.STAFF_FIELDS[0])
     certified_social_worker: bool | None = _scalar(S.STAFF_FIELDS[1])
     post: int | None = _scalar(S.STAFF_FIELDS[2])
@@ -156,6 +160,7 @@ class StaffMember:
         return dict(self.ratings or ()).get(year)
 
     def to_dict(self) -> dict[str, Any]:
+        """The canonical interchange-format dict (ratings keyed by year as a string)."""
         d = _json_of(self)
         if self.ratings is not None:
             d["ratings"] = {str(y): r for y, r in self.ratings}
@@ -264,6 +269,7 @@ class Region:
             raise ValueError(f"parent: the parent of {self.code} must be {expected}, got {self.parent}")
 
     def to_dict(self) -> dict[str, Any]:
+        """The canonical interchange-format dict (code, name, level, parent first)."""
         d = _json_of(self)
         d["level"] = self.level.value
         if self.parent is None:
