@@ -6,10 +6,13 @@ are internal. See the documentation for the concepts and the interchange format.
 
 from __future__ import annotations
 
-from . import vocab
+from . import policies, rules, vocab
 from ._codes import code_level, normalize_code, parent_code
 from ._dataset import Dataset
-from ._errors import PolicyError, ValidationError
+from ._engine import evaluate
+from ._errors import PluginWarning, PolicyError, RuleErrorWarning, ValidationError
+from ._policy import Citation, Parameter, ParameterValue, Policy, Rule, Source, formula
+from ._report import Finding, Report, Table
 from ._model import Assessment, AssessmentWeights, Burden, Community, Facility, Funding, Region, StaffMember, Task
 from ._units import Quantity, ureg
 from ._vocab import AreaType, Level, Status
@@ -19,22 +22,37 @@ __all__ = [
     "Assessment",
     "AssessmentWeights",
     "Burden",
+    "Citation",
     "Community",
     "Dataset",
     "Facility",
+    "Finding",
     "Funding",
     "Level",
+    "Parameter",
+    "ParameterValue",
+    "PluginWarning",
+    "Policy",
     "PolicyError",
     "Quantity",
     "Region",
+    "Report",
+    "Rule",
+    "RuleErrorWarning",
+    "Source",
     "StaffMember",
     "Status",
+    "Table",
     "Task",
     "ValidationError",
     "__version__",
     "code_level",
+    "evaluate",
+    "formula",
     "normalize_code",
     "parent_code",
+    "policies",
+    "rules",
     "ureg",
     "vocab",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-__all__ = ["PolicyError", "Problems", "ValidationError"]
+__all__ = ["PluginWarning", "PolicyError", "Problems", "RuleErrorWarning", "ValidationError"]
 
 
 class _ProblemError(ValueError):
@@ -71,3 +71,11 @@ class Problems:
     def raise_if_any(self, source: str | None = None, error: type[_ProblemError] = ValidationError) -> None:
         if self.items:
             raise error(self.items, source=source)
+
+
+class RuleErrorWarning(UserWarning):
+    """A rule's function raised during evaluation: its verdicts are ERROR, the others still ran."""
+
+
+class PluginWarning(UserWarning):
+    """A policy plug-in could not be loaded, or was a duplicate, and was skipped."""

@@ -1,0 +1,225 @@
+"""The evaluation engine: every rule of every policy, once over whole columns.
+
+For each rule the engine computes masks of applicability (jurisdiction or the whole dataset,
+the rule's scope, its area types, its dates against ``as_of``), runs the rule's function once over
+all communities (or all regions of the rule's level), and turns the outcome into a status column.
+A rule that raises gives ERROR verdicts and a warning; the others still run. The dataset is
+never changed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import traceback
+import warnings
+from typing import Any, Iterable
+
+import numpy as np
+
+from ._dataset import Dataset
+from ._errors import RuleErrorWarning
+from ._policy import Policy, Rule, _as_date
+from ._vocab import Level, Status
+from .rules import Inputs, Outcome, Tri
+
+__all__ = ["evaluate"]
+
+MODES = ("jurisdiction", "what-if")
+#: Storage codes of statuses (positions in the Status enum).
+S_PASS, S_FAIL, S_NA, S_UNKNOWN, S_ERROR, S_MEASURED = range(6)
+STATUSES = list(Status)
+
+
+class Block:
+    """The verdicts of one rule: a status for every subject of its level (communities or regions).
+
+    ``included`` marks the subjects the policy judges at all (inside its jurisdiction, or every
+    subject in what-if mode); only those are rows of the report.
+    """
+
+    __slots__ = ("rule", "policy", "level", "codes", "included", "status", "outcome", "error", "seconds",
+                 "_region_rows")
+
+    def __init__(self, rule: Rule, policy: Policy, level: Level, codes: np.ndarray, included: np.ndarray,
+                 status: np.ndarray, outcome: Outcome | None, error: str | None, seconds: float,
+                 region_rows: np.ndarray | None):
+        self.rule = rule
+        self.policy = policy
+        self.level = level
+        self.codes = codes
+        self.included = included
+        self.status = status
+        self.outcome = outcome
+        self.error = error
+        self.seconds = seconds
+        self._region_rows = region_rows
+
+    def row(self, code: int) -> int:
+        i = int(np.searchsorted(self.codes, code))
+        return i if i < len(self.codes) and self.codes[i] == code else -1
+
+    def measured(self) -> np.ndarray | None:
+        o = self.outcome
+        if o is None or o.measured is None:
+            return None
+        return np.broadcast_to(np.asarray(o.measured, dtype=np.float64), self.status.shape)
+
+    def required(self) -> np.ndarray | None:
+        o = self.outcome
+        if o is None or o.required is None:
+            return None
+        return np.broadcast_to(np.asarray(o.required, dtype=np.float64), self.status.shape)
+
+    def shortfall(self) -> np.ndarray | None:
+        """How far each FAIL is from passing (in the rule's unit); NaN elsewhere."""
+        o = self.outcome
+        m, r = self.measured(), self.required()
+        if o is None or m is None:
+            return None
+        fail = self.status == S_FAIL
+        if o.op == ">=" and r is not None:
+            return np.where(fail, r - m, np.nan)
+        if o.op in ("<=", "none") and r is not None:
+            return np.where(fail, m - r, np.nan)
+        return None
+
+
+def _resolve(policies: Any) -> list[Policy]:
+    from . import policies as registry
+
+    if policies is None:
+        return [registry.load(name) for name in registry.available()]
+    if isinstance(policies, (str, Policy)):
+        policies = [policies]
+    out = []
+    for p in policies:
+        if isinstance(p, Policy):
+            out.append(p)
+        elif isinstance(p, str):
+            out.append(registry.load(p))
+        else:
+            raise TypeError(f"expected a policy name or a Policy, got {type(p).__name__} {p!r}")
+    ids = [p.id for p in out]
+    dup = sorted({i for i in ids if ids.count(i) > 1})
+    if dup:
+        raise ValueError(f"policy given more than once: {', '.join(dup)}")
+    return out
+
+
+def _prefix_mask(codes: np.ndarray, prefixes: Iterable[str]) -> np.ndarray:
+    from ._codes import SCALE, code_level
+
+    mask = np.zeros(len(codes), dtype=bool)
+    for p in prefixes:
+        lv = code_level(p)
+        if lv is Level.COMMUNITY:
+            mask |= codes == int(p)
+        else:
+            s = SCALE[lv.depth]
+            mask |= codes // s == int(p) // s
+    return mask
+
+
+def evaluate(dataset: Dataset, policies: Any = None, *, as_of: dt.date | str | None = None,
+             mode: str = "jurisdiction") -> "Report":
+    """Judge *dataset* against *policies* and return a :class:`~shequ_gov.Report`.
+
+    Parameters
+    ----------
+    dataset:
+        A :class:`~shequ_gov.Dataset`; it is not changed.
+    policies:
+        ``None`` (every installed policy), a policy name, a :class:`~shequ_gov.Policy`, or a list of them.
+    as_of:
+        The date of the evaluation (a ``date`` or ISO string); ``None`` means today. Rules not yet
+        in force, or no longer, are NOT_APPLICABLE; parameters take the value in force on it.
+    mode:
+        ``"jurisdiction"``: each policy judges only the communities and regions inside its
+        jurisdiction (and a rule with a scope only those inside the scope).
+        ``"what-if"``: each policy judges every community and region of the dataset, as if its
+        jurisdiction (and its rules' scopes) covered them all.
+    """
+    from ._report import Report
+
+    if not isinstance(dataset, Dataset):
+        raise TypeError(f"expected a shequ_gov.Dataset, got {type(dataset).__name__}")
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(repr(m) for m in MODES)}, got {mode!r}")
+    day = dt.date.today() if as_of is None else _as_date(as_of)
+    pols = _resolve(policies)
+    st = dataset._st
+    inputs = Inputs(st)
+    blocks: list[Block] = []
+    ccodes = st.communities["code"]
+    for pol in pols:
+        jur_c = np.ones(len(ccodes), bool) if mode == "what-if" else _prefix_mask(ccodes, pol.jurisdiction)
+        params = pol.params(day)
+        for rule in pol.rules:
+            blocks.append(_run(rule, pol, inputs, st, day, mode, jur_c, params))
+    return Report(dataset, pols, blocks, day, mode)
+
+
+def _run(rule: Rule, pol: Policy, inputs: Inputs, st: Any, day: dt.date, mode: str, jur_c: np.ndarray,
+         params: Any) -> Block:
+    t0 = time.perf_counter()
+    level = rule.level
+    ccodes = st.communities["code"]
+    in_scope_c = jur_c if (rule.scope is None or mode == "what-if") else jur_c & _prefix_mask(ccodes, [rule.scope])
+    area = inputs.area_is(*rule.area_types) if rule.area_types else None
+    if level is Level.COMMUNITY:
+        codes = ccodes
+        included = jur_c
+        applicable = in_scope_c
+        region_rows = None
+    else:
+        regions = inputs.regions(level)
+        codes = regions.codes
+        region_rows = regions.rows
+        if mode == "what-if":
+            included = np.ones(regions.n, bool)
+        else:
+            included = _prefix_mask(codes, pol.jurisdiction)
+            # a region that contains the jurisdiction (a province for a district policy) is not judged
+        applicable = included if (rule.scope is None or mode == "what-if") else \
+            included & _prefix_mask(codes, [rule.scope])
+    n = len(codes)
+    status = np.full(n, S_NA, dtype=np.int8)
+    outcome = None
+    error = None
+    missing_params = [name for name in rule.parameters if params[name] is None]
+    if rule.in_force(day) and not missing_params and applicable.any():
+        if level is not Level.COMMUNITY:
+            sel = Tri(in_scope_c)
+            inputs.selected = sel & area if area is not None else sel
+        try:
+            outcome = rule.function(inputs, params)
+            _check_outcome(outcome, n, rule)
+        except Exception as exc:  # a broken rule must not stop the others
+            error = f"{type(exc).__name__}: {exc}"
+            warnings.warn(RuleErrorWarning(
+                f"rule {rule.id} of policy {pol.id} raised {error}; its verdicts are ERROR\n"
+                + "".join(traceback.format_exception_only(exc)).strip()), stacklevel=2)
+            status[applicable] = S_ERROR
+            outcome = None
+        finally:
+            inputs.selected = Tri.true(inputs.n)
+        if outcome is not None:
+            res = outcome.result
+            ok = applicable
+            if area is not None and level is Level.COMMUNITY:
+                status[applicable & ~area.known] = S_UNKNOWN
+                ok = applicable & area.is_true
+            status[ok & res.is_true] = S_MEASURED if outcome.indicator else S_PASS
+            status[ok & res.is_false] = S_FAIL
+            status[ok & ~res.known] = S_UNKNOWN
+    return Block(rule, pol, level, codes, included, status, outcome, error, time.perf_counter() - t0, region_rows)
+
+
+def _check_outcome(o: Any, n: int, rule: Rule) -> None:
+    if not isinstance(o, Outcome):
+        raise TypeError(f"rule {rule.id} returned {type(o).__name__}, expected an Outcome "
+                        "(use shequ_gov.rules.at_least, at_most, condition, no_violations or measure)")
+    if o.result is None or len(o.result) != n:
+        raise ValueError(f"rule {rule.id} returned {len(o.result) if o.result is not None else 0} verdicts "
+                         f"for {n} subjects")

@@ -1,0 +1,539 @@
+"""Policies, rules, dated parameters and citations, and loading them from a plug-in's data file.
+
+A policy is data plus small vectorised functions. Its data file (``policy.toml``) declares the
+policy, its source documents, its parameters (a unit, and values keyed by start date, each with
+the sentence of the source that gives it) and its rules (titles, level, kind, strength, dates,
+area types, scope and citation). The functions are plain Python decorated with :func:`formula`.
+Loading checks everything and raises one :class:`~shequ_gov.PolicyError` naming the file and key
+of every problem.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import tomllib
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Callable, Iterable, Mapping
+
+import attrs
+
+from ._codes import normalize_code
+from ._errors import PolicyError, Problems
+from ._units import canonical, ureg
+from ._vocab import AreaType, Level
+
+__all__ = ["Citation", "Parameter", "ParameterValue", "Policy", "Rule", "Source", "formula"]
+
+KINDS = ("requirement", "target", "indicator")
+STRENGTHS = ("mandatory", "standard", "advisory", "none")
+_FORMULA_ATTR = "__shequ_gov_formula__"
+
+
+@attrs.frozen
+class Source:
+    """A source document: who issued it, its title, document number (文号) and date."""
+
+    id: str
+    title: str
+    issuer: str | None = None
+    number: str | None = None
+    date: dt.date | None = None
+    file: str | None = None
+    cited_in: str | None = None
+
+    def describe(self) -> str:
+        """One line naming the document: issuer, number, date and title."""
+        parts = [p for p in (self.issuer, self.number, self.date.isoformat() if self.date else None) if p]
+        return (", ".join(parts) + ": " if parts else "") + f"《{self.title}》"
+
+
+@attrs.frozen
+class Citation:
+    """A source document and the sentence of it quoted verbatim."""
+
+    source: Source
+    quote: str
+
+    def __str__(self) -> str:
+        return f"{self.source.describe()} — “{self.quote}”"
+
+
+@attrs.frozen
+class ParameterValue:
+    """One dated value of a parameter, in force from ``start``, with its citation."""
+
+    start: dt.date
+    value: float | tuple[str, ...]
+    citation: Citation
+
+
+@attrs.frozen
+class Parameter:
+    """A named threshold with a unit and values keyed by start date (like OpenFisca's parameters).
+
+    The value in force on a date is the last one whose start is on or before it; before the
+    first start there is none. A change in the standard adds a dated value; old ones stay.
+    """
+
+    name: str
+    unit: str
+    description_zh: str
+    description_en: str
+    values: tuple[ParameterValue, ...]
+
+    def entry(self, as_of: dt.date) -> ParameterValue | None:
+        """The :class:`ParameterValue` in force on *as_of*, or ``None`` before the first one."""
+        found = None
+        for v in self.values:
+            if v.start <= as_of:
+                found = v
+            else:
+                break
+        return found
+
+    def at(self, as_of: dt.date | str) -> float | tuple[str, ...] | None:
+        """The value in force on *as_of* (in the parameter's unit), or ``None`` before the first one."""
+        e = self.entry(_as_date(as_of))
+        return None if e is None else e.value
+
+    def format(self, value: Any) -> str:
+        """A value with its unit, for explanations."""
+        if isinstance(value, tuple):
+            return ", ".join(value)
+        return _fmt_number(value) + (f" {_unit_label(self.unit)}" if self.unit else "")
+
+
+def _fmt_number(v: float) -> str:
+    if v != v:
+        return "—"
+    if float(v).is_integer() and abs(v) < 1e15:
+        return f"{int(v):,}"
+    return f"{v:,.4g}" if abs(v) >= 1 else f"{v:.4g}"
+
+
+_UNIT_LABELS = {"m**2": "m²", "yuan/year": "yuan/year", "yuan/month": "yuan/month", "": ""}
+
+
+def _unit_label(unit: str) -> str:
+    return _UNIT_LABELS.get(unit, unit)
+
+
+@attrs.frozen(eq=False)
+class Rule:
+    """One rule of a policy: metadata from the data file, and the vectorised function.
+
+    ``function(c, p)`` receives the evaluation inputs ``c`` (columns over the whole dataset, see
+    :class:`shequ_gov.rules.Inputs`) and the parameters in force ``p`` (attribute access by
+    parameter name) and returns an :class:`shequ_gov.rules.Outcome`.
+    """
+
+    id: str
+    title_zh: str
+    title_en: str
+    level: Level
+    kind: str
+    strength: str
+    start: dt.date
+    end: dt.date | None
+    area_types: frozenset[AreaType] | None
+    scope: str | None
+    parameters: tuple[str, ...]
+    citation: Citation
+    description_zh: str = ""
+    description_en: str = ""
+    function: Callable[..., Any] | None = None
+    increasing: tuple[str, ...] = ()
+    decreasing: tuple[str, ...] = ()
+    policy_id: str = ""
+
+    @property
+    def title(self) -> str:
+        """The bilingual title."""
+        return f"{self.title_zh} / {self.title_en}"
+
+    def in_force(self, as_of: dt.date) -> bool:
+        """Whether the rule applies on *as_of* (its start date reached, its end date not passed)."""
+        return self.start <= as_of and (self.end is None or as_of <= self.end)
+
+    def __repr__(self) -> str:
+        return f"<Rule {self.id}: {self.title_en}>"
+
+
+@attrs.frozen(eq=False)
+class Policy:
+    """A regional policy: jurisdiction, sources, parameters and rules.
+
+    Build one with :meth:`from_toml` (as plug-ins do), and register it with
+    :func:`shequ_gov.policies.register` or through the ``shequ_gov.policies`` entry-point group.
+    """
+
+    id: str
+    name_zh: str
+    name_en: str
+    jurisdiction: tuple[str, ...]
+    sources: Mapping[str, Source]
+    parameters: Mapping[str, Parameter]
+    rules: tuple[Rule, ...]
+    description_zh: str = ""
+    description_en: str = ""
+    version: str = "0"
+    distribution: str | None = None
+    path: str | None = None
+
+    def __repr__(self) -> str:
+        return f"<Policy {self.id} ({self.name_en}): {len(self.rules)} rules, jurisdiction {', '.join(self.jurisdiction)}>"
+
+    @property
+    def name(self) -> str:
+        """The bilingual name."""
+        return f"{self.name_zh} / {self.name_en}"
+
+    def rule(self, rule_id: str) -> Rule:
+        """The rule with *rule_id* (``KeyError`` naming the known ids otherwise)."""
+        for r in self.rules:
+            if r.id == rule_id:
+                return r
+        raise KeyError(f"policy {self.id!r} has no rule {rule_id!r}")
+
+    def params(self, as_of: dt.date | str) -> "ParameterSet":
+        """The parameter values in force on *as_of*, by name (``p.staff_min``)."""
+        d = _as_date(as_of)
+        return ParameterSet({name: p.at(d) for name, p in self.parameters.items()})
+
+    def parameter_hash(self, as_of: dt.date | str) -> str:
+        """A SHA-256 of the parameter values in force on *as_of* (for report metadata)."""
+        d = _as_date(as_of)
+        doc = {n: (list(v) if isinstance(v, tuple) else v) for n, v in sorted(
+            (n, p.at(d)) for n, p in self.parameters.items())}
+        return hashlib.sha256(json.dumps(doc, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+    def with_rules(self, rules: Iterable[Rule]) -> "Policy":
+        """A copy with other rules (for tests and experiments)."""
+        return attrs.evolve(self, rules=tuple(rules))
+
+    @classmethod
+    def from_toml(cls, path: str | Path | Traversable, formulas: Iterable[ModuleType | Callable[..., Any]] = (), *,
+                  version: str | None = None, distribution: str | None = None) -> "Policy":
+        """Load a policy from its data file and bind the :func:`formula` functions found in *formulas*.
+
+        *formulas* are modules (every decorated function in them is taken) or functions.
+        Raises :class:`~shequ_gov.PolicyError` listing every problem with its file and key.
+        """
+        name = str(path)
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8") if hasattr(path, "read_text")
+                                 else Path(path).read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise PolicyError([(name, f"malformed TOML: {exc}")], source=name) from None
+        except OSError as exc:
+            raise PolicyError([(name, f"cannot read: {exc}")], source=name) from None
+        return policy_from_data(data, formulas, source=name, version=version, distribution=distribution)
+
+
+class ParameterSet(Mapping[str, Any]):
+    """Parameter values in force, by name; attribute access raises a clear error for a typo."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, values: dict[str, Any]):
+        self._values = values
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._values[name]
+        except KeyError:
+            import difflib
+
+            hint = difflib.get_close_matches(name, list(self._values), n=1)
+            raise AttributeError(f"no parameter {name!r}" + (f"; did you mean {hint[0]!r}?" if hint else "")) from None
+
+    def __getitem__(self, name: str) -> Any:
+        return self._values[name]
+
+    def __iter__(self):
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+
+def formula(rule_id: str, *, increasing: Iterable[str] = (), decreasing: Iterable[str] = ()) -> Callable:
+    """Mark a function as the vectorised formula of *rule_id*.
+
+    *increasing* names inputs of which more never turns a PASS into a FAIL, *decreasing* inputs
+    of which more never turns a FAIL into a PASS; the conformance kit checks both on generated
+    data. Input names are those of :data:`shequ_gov.testing.PERTURBATIONS`.
+
+    >>> from shequ_gov.rules import at_least
+    >>> @formula("demo.households", increasing=["households"])
+    ... def households(c, p):
+    ...     return at_least(c.number("households"), p.min_households, unit="household")
+    """
+    spec = (rule_id, tuple(increasing), tuple(decreasing))
+
+    def mark(fn: Callable) -> Callable:
+        setattr(fn, _FORMULA_ATTR, spec)
+        return fn
+
+    return mark
+
+
+def _as_date(v: Any) -> dt.date:
+    if isinstance(v, dt.datetime):
+        return v.date()
+    if isinstance(v, dt.date):
+        return v
+    if isinstance(v, str):
+        try:
+            return dt.date.fromisoformat(v)
+        except ValueError:
+            raise ValueError(f"expected an ISO date such as 2021-06-10, got {v!r}") from None
+    raise ValueError(f"expected a date or an ISO date string, got {v!r}")
+
+
+# --- loading ---------------------------------------------------------------------------------------
+
+_POLICY_KEYS = {"id", "name", "jurisdiction", "description"}
+_SOURCE_KEYS = {"issuer", "title", "number", "date", "file", "cited_in"}
+_PARAM_KEYS = {"description", "unit", "values"}
+_VALUE_KEYS = {"from", "value", "source", "quote"}
+_RULE_KEYS = {"title", "level", "kind", "strength", "from", "until", "area_types", "scope", "parameters",
+              "description", "citation"}
+_CITATION_KEYS = {"source", "quote"}
+_TOP_KEYS = {"policy", "sources", "parameters", "rules"}
+
+
+def _check_keys(p: Problems, where: str, table: Any, allowed: set[str], required: Iterable[str] = ()) -> bool:
+    if not isinstance(table, Mapping):
+        p.add(where, f"expected a table, got {type(table).__name__}")
+        return False
+    import difflib
+
+    for k in table:
+        if k not in allowed:
+            hint = difflib.get_close_matches(k, sorted(allowed), n=1)
+            p.add(f"{where}.{k}", f"unknown key {k!r}" + (f"; did you mean {hint[0]!r}?" if hint else "") +
+                  f" (expected one of: {', '.join(sorted(allowed))})")
+    for k in required:
+        if k not in table:
+            p.add(f"{where}.{k}", "required key is missing")
+    return True
+
+
+def _bilingual(p: Problems, where: str, v: Any, required: bool = True) -> tuple[str, str]:
+    if v is None and not required:
+        return "", ""
+    if not isinstance(v, Mapping) or not isinstance(v.get("zh"), str) or not isinstance(v.get("en"), str) \
+            or not v.get("zh") or not v.get("en"):
+        p.add(where, f"expected {{ zh = \"…\", en = \"…\" }} with both labels, got {v!r}")
+        return "", ""
+    _check_keys(p, where, v, {"zh", "en"})
+    return v["zh"], v["en"]
+
+
+def _citation(p: Problems, where: str, source_id: Any, quote: Any, sources: Mapping[str, Source]) -> Citation | None:
+    ok = True
+    if not isinstance(source_id, str) or source_id not in sources:
+        p.add(f"{where}.source", f"expected the id of a [sources] table ({', '.join(sources) or 'none defined'}), "
+                                 f"got {source_id!r}")
+        ok = False
+    if not isinstance(quote, str) or not quote.strip():
+        p.add(f"{where}.quote", "a citation needs the quoted sentence of the source (non-empty)")
+        ok = False
+    return Citation(sources[source_id], quote) if ok else None
+
+
+def policy_from_data(data: Mapping[str, Any], formulas: Iterable[Any] = (), *, source: str = "<policy>",
+                     version: str | None = None, distribution: str | None = None) -> Policy:
+    """Build a :class:`Policy` from parsed data-file contents (see :meth:`Policy.from_toml`)."""
+    p = Problems()
+    _check_keys(p, "", data, _TOP_KEYS, ("policy", "sources", "rules"))
+    pol = data.get("policy", {})
+    pid = ""
+    jurisdiction: list[str] = []
+    name = desc = ("", "")
+    if _check_keys(p, "policy", pol, _POLICY_KEYS, ("id", "name", "jurisdiction")):
+        pid = pol.get("id", "")
+        if not isinstance(pid, str) or not pid.isidentifier() or pid != pid.lower():
+            p.add("policy.id", f"expected a lower-case identifier such as 'loudi', got {pid!r}")
+        name = _bilingual(p, "policy.name", pol.get("name"))
+        desc = _bilingual(p, "policy.description", pol.get("description"), required=False)
+        jur = pol.get("jurisdiction")
+        if not isinstance(jur, list) or not jur:
+            p.add("policy.jurisdiction", f"expected a non-empty list of division codes, got {jur!r}")
+        else:
+            for i, c in enumerate(jur):
+                try:
+                    jurisdiction.append(normalize_code(c))
+                except ValueError as exc:
+                    p.add(f"policy.jurisdiction[{i}]", str(exc))
+
+    sources: dict[str, Source] = {}
+    for sid, s in (data.get("sources") or {}).items():
+        where = f"sources.{sid}"
+        if not _check_keys(p, where, s, _SOURCE_KEYS, ("title",)):
+            continue
+        date = s.get("date")
+        if date is not None and not isinstance(date, dt.date):
+            p.add(f"{where}.date", f"expected a TOML date such as 2018-07-05, got {date!r}")
+            date = None
+        sources[sid] = Source(sid, str(s.get("title", "")), s.get("issuer"), s.get("number"), date, s.get("file"),
+                              s.get("cited_in"))
+    for sid, s in sources.items():
+        if s.cited_in is not None and s.cited_in not in sources:
+            p.add(f"sources.{sid}.cited_in", f"unknown source {s.cited_in!r}")
+
+    parameters: dict[str, Parameter] = {}
+    for pname, spec in (data.get("parameters") or {}).items():
+        where = f"parameters.{pname}"
+        if not _check_keys(p, where, spec, _PARAM_KEYS, ("description", "unit", "values")):
+            continue
+        dzh, den = _bilingual(p, f"{where}.description", spec.get("description"))
+        unit = spec.get("unit", "")
+        dimensional = False
+        if not isinstance(unit, str):
+            p.add(f"{where}.unit", f"expected a unit string ('' for a plain number), got {unit!r}")
+            unit = ""
+        elif unit:
+            try:
+                dimensional = not ureg.Unit(unit).dimensionless
+            except Exception as exc:  # pint raises several kinds for a bad unit
+                p.add(f"{where}.unit", f"unknown unit {unit!r}: {exc}")
+        values: list[ParameterValue] = []
+        raw = spec.get("values")
+        if not isinstance(raw, list) or not raw:
+            p.add(f"{where}.values", "expected at least one [[values]] entry")
+            raw = []
+        for i, v in enumerate(raw):
+            w = f"{where}.values[{i}]"
+            if not _check_keys(p, w, v, _VALUE_KEYS, ("from", "value", "source", "quote")):
+                continue
+            start = v.get("from")
+            if not isinstance(start, dt.date) or isinstance(start, dt.datetime):
+                p.add(f"{w}.from", f"expected a TOML date such as 2018-07-05, got {start!r}")
+                continue
+            val = v.get("value")
+            parsed: Any = None
+            if isinstance(val, list):
+                if unit or not all(isinstance(x, str) and x for x in val):
+                    p.add(f"{w}.value", "a list value must be a list of keys (strings) with unit \"\"")
+                else:
+                    parsed = tuple(val)
+            elif isinstance(val, bool) or val is None:
+                p.add(f"{w}.value", f"expected a number, a quantity string or a list of keys, got {val!r}")
+            elif isinstance(val, (int, float)) and dimensional:
+                p.add(f"{w}.value", f"a value without a unit: parameter {pname} is in {unit}; write it as "
+                                    f"\"{val} {unit}\"")
+            else:
+                try:
+                    parsed = canonical(val, unit)
+                except ValueError as exc:
+                    p.add(f"{w}.value", str(exc))
+            cit = _citation(p, w, v.get("source"), v.get("quote"), sources)
+            if parsed is not None and cit is not None:
+                values.append(ParameterValue(start, parsed, cit))
+        starts = [v.get("from") for v in raw if isinstance(v, Mapping)]
+        if any(isinstance(a, dt.date) and isinstance(b, dt.date) and not a < b for a, b in zip(starts, starts[1:])):
+            p.add(f"{where}.values", "dates must be strictly increasing (sorted, no duplicates): got "
+                                     + ", ".join(str(s) for s in starts))
+        parameters[pname] = Parameter(pname, unit, dzh, den, tuple(values))
+
+    bound = _collect_formulas(formulas, p)
+    rules: list[Rule] = []
+    raw_rules = data.get("rules") or {}
+    if not isinstance(raw_rules, Mapping) or not raw_rules:
+        p.add("rules", "a policy needs at least one [rules.\"<id>\"] table")
+        raw_rules = {}
+    for rid, r in raw_rules.items():
+        where = f"rules.{rid}"
+        if not isinstance(rid, str) or not rid.startswith(f"{pid}."):
+            p.add(where, f"a rule id starts with the policy id and a dot ('{pid}.topic.name'), got {rid!r}")
+        if not _check_keys(p, where, r, _RULE_KEYS, ("title", "level", "kind", "strength", "from", "citation")):
+            continue
+        tzh, ten = _bilingual(p, f"{where}.title", r.get("title"))
+        dzh, den = _bilingual(p, f"{where}.description", r.get("description"), required=False)
+        level = None
+        try:
+            level = Level.parse(r.get("level"))
+        except ValueError as exc:
+            p.add(f"{where}.level", str(exc))
+        kind, strength = r.get("kind"), r.get("strength")
+        if kind not in KINDS:
+            p.add(f"{where}.kind", f"expected one of {', '.join(KINDS)}, got {kind!r}")
+        if strength not in STRENGTHS:
+            p.add(f"{where}.strength", f"expected one of {', '.join(STRENGTHS)}, got {strength!r}")
+        elif (kind == "indicator") != (strength == "none"):
+            p.add(f"{where}.strength", "an indicator has strength \"none\", and only an indicator does")
+        start, end = r.get("from"), r.get("until")
+        if not isinstance(start, dt.date):
+            p.add(f"{where}.from", f"expected a TOML date such as 2018-07-05, got {start!r}")
+        if end is not None and (not isinstance(end, dt.date) or (isinstance(start, dt.date) and end < start)):
+            p.add(f"{where}.until", f"expected a TOML date on or after 'from', got {end!r}")
+        area_types = None
+        if "area_types" in r:
+            try:
+                area_types = frozenset(AreaType.parse(a) for a in r["area_types"])
+                if not area_types:
+                    raise ValueError("an empty list would make the rule apply to nothing; omit the key for all")
+            except (ValueError, TypeError) as exc:
+                p.add(f"{where}.area_types", str(exc))
+        scope = r.get("scope")
+        if scope is not None:
+            try:
+                scope = normalize_code(scope)
+                from ._codes import contains
+
+                if jurisdiction and not any(contains(j, scope) for j in jurisdiction):
+                    p.add(f"{where}.scope", f"scope {scope} is outside the policy's jurisdiction")
+            except ValueError as exc:
+                p.add(f"{where}.scope", str(exc))
+                scope = None
+        params = r.get("parameters", [])
+        if not isinstance(params, list):
+            p.add(f"{where}.parameters", f"expected a list of parameter names, got {params!r}")
+            params = []
+        for pn in params:
+            if pn not in parameters:
+                p.add(f"{where}.parameters", f"unknown parameter {pn!r} (defined: {', '.join(parameters) or 'none'})")
+            elif isinstance(start, dt.date) and parameters[pn].values and parameters[pn].values[0].start > start:
+                p.add(f"{where}.parameters", f"parameter {pn!r} has no value on the rule's start date {start} "
+                                             f"(its first value is from {parameters[pn].values[0].start})")
+        cit = r.get("citation")
+        citation = None
+        if _check_keys(p, f"{where}.citation", cit if cit is not None else {}, _CITATION_KEYS, ("source", "quote")):
+            if cit is not None:
+                citation = _citation(p, f"{where}.citation", cit.get("source"), cit.get("quote"), sources)
+        fn, inc, dec = bound.pop(rid, (None, (), ()))
+        if fn is None:
+            p.add(where, f"no function for this rule: decorate one with @formula({rid!r})")
+        if citation is None or level is None or not isinstance(start, dt.date):
+            continue
+        rules.append(Rule(rid, tzh, ten, level, kind, strength, start, end if isinstance(end, dt.date) else None,
+                          area_types, scope, tuple(params), citation, dzh, den, fn, inc, dec, pid))
+    for rid in bound:
+        p.add(f"rules.{rid}", f"a @formula({rid!r}) function exists but the data file declares no such rule")
+    p.raise_if_any(source, PolicyError)
+    return Policy(pid, name[0], name[1], tuple(jurisdiction), sources, parameters, tuple(rules), desc[0], desc[1],
+                  version or "0", distribution, source)
+
+
+def _collect_formulas(formulas: Iterable[Any], p: Problems) -> dict[str, tuple[Callable, tuple, tuple]]:
+    found: dict[str, tuple[Callable, tuple, tuple]] = {}
+    items: list[Callable] = []
+    for f in formulas:
+        if isinstance(f, ModuleType):
+            items += [v for v in vars(f).values() if callable(v) and hasattr(v, _FORMULA_ATTR)]
+        elif callable(f) and hasattr(f, _FORMULA_ATTR):
+            items.append(f)
+        else:
+            p.add("formulas", f"expected modules or @formula functions, got {f!r}")
+    for fn in items:
+        rid, inc, dec = getattr(fn, _FORMULA_ATTR)
+        if rid in found and found[rid][0] is not fn:
+            p.add(f"rules.{rid}", f"two functions for one rule: {found[rid][0].__qualname__} and {fn.__qualname__}")
+        found[rid] = (fn, inc, dec)
+    return found

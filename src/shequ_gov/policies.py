@@ -1,0 +1,133 @@
+"""The policy registry: installed plug-ins (entry-point group ``shequ_gov.policies``) and run-time ones.
+
+A plug-in distribution declares, in its ``pyproject.toml``::
+
+    [project.entry-points."shequ_gov.policies"]
+    loudi = "shequ_gov_loudi:policy"
+
+where ``policy`` is a :class:`~shequ_gov.Policy` (or a function returning one). Plug-ins are loaded
+lazily, on first use; a plug-in that fails to load, or whose id duplicates another's, is skipped
+with a :class:`~shequ_gov.PluginWarning` naming it, never crashing the host. Set
+``SHEQU_GOV_DISABLE_PLUGIN_AUTOLOAD=1`` to load no installed plug-in (only registered ones).
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from importlib.metadata import EntryPoint, entry_points
+from typing import Any
+
+import attrs
+
+from ._errors import PluginWarning, PolicyError
+from ._policy import Policy
+
+__all__ = ["GROUP", "available", "clear", "info", "load", "register", "unregister"]
+
+GROUP = "shequ_gov.policies"
+DISABLE_ENV = "SHEQU_GOV_DISABLE_PLUGIN_AUTOLOAD"
+
+_registered: dict[str, Policy] = {}
+_installed: dict[str, Policy] | None = None
+_skipped: dict[str, str] = {}
+
+
+def _discover() -> dict[str, Policy]:
+    global _installed
+    if _installed is not None:
+        return _installed
+    found: dict[str, Policy] = {}
+    if os.environ.get(DISABLE_ENV, "").strip() not in ("", "0"):
+        _installed = found
+        return found
+    for ep in sorted(entry_points(group=GROUP), key=lambda e: (e.name, e.value)):
+        dist = ep.dist.name if ep.dist is not None else None
+        version = ep.dist.version if ep.dist is not None else None
+        try:
+            pol = _load_entry(ep)
+        except Exception as exc:  # a broken plug-in must not break the host
+            _skipped[ep.name] = f"{type(exc).__name__}: {exc}"
+            warnings.warn(PluginWarning(f"policy plug-in {ep.name!r} ({ep.value}, distribution {dist}) "
+                                        f"failed to load and was skipped: {type(exc).__name__}: {exc}"), stacklevel=3)
+            continue
+        if pol.id != ep.name:
+            _skipped[ep.name] = f"entry point name {ep.name!r} differs from the policy id {pol.id!r}"
+            warnings.warn(PluginWarning(f"policy plug-in {ep.name!r} ({dist}) provides a policy with id "
+                                        f"{pol.id!r}; the entry-point name must be the policy id; skipped"),
+                          stacklevel=3)
+            continue
+        if pol.id in found:
+            _skipped[f"{ep.name} ({dist})"] = "duplicate"
+            warnings.warn(PluginWarning(f"policy plug-in {ep.name!r} from {dist} duplicates the one from "
+                                        f"{found[pol.id].distribution}; the first is kept"), stacklevel=3)
+            continue
+        found[pol.id] = attrs.evolve(pol, version=version or pol.version, distribution=dist)
+    _installed = found
+    return found
+
+
+def _load_entry(ep: EntryPoint) -> Policy:
+    obj = ep.load()
+    if callable(obj) and not isinstance(obj, Policy):
+        obj = obj()
+    if not isinstance(obj, Policy):
+        raise PolicyError([(ep.value, f"expected a shequ_gov.Policy, got {type(obj).__name__}")])
+    return obj
+
+
+def available() -> list[str]:
+    """Ids of every policy that can be loaded (installed and registered), sorted."""
+    return sorted(set(_discover()) | set(_registered))
+
+
+def load(name: str) -> Policy:
+    """The policy with id *name* (a run-time registration wins over an installed plug-in)."""
+    if name in _registered:
+        return _registered[name]
+    found = _discover()
+    if name in found:
+        return found[name]
+    import difflib
+
+    hint = difflib.get_close_matches(name, available(), n=1)
+    why = f" (its plug-in was skipped: {_skipped[name]})" if name in _skipped else ""
+    raise KeyError(f"no policy {name!r}{why}" + (f"; did you mean {hint[0]!r}?" if hint else "")
+                   + f" (available: {', '.join(available()) or 'none'})")
+
+
+def register(policy: Policy, *, replace: bool = False) -> Policy:
+    """Make *policy* available by its id at run time (notebooks, tests).
+
+    Raises ``ValueError`` if the id is taken by another registered policy, unless *replace*.
+    """
+    if not isinstance(policy, Policy):
+        raise TypeError(f"expected a shequ_gov.Policy, got {type(policy).__name__}")
+    if policy.id in _registered and _registered[policy.id] is not policy and not replace:
+        raise ValueError(f"a policy {policy.id!r} is already registered; pass replace=True to replace it")
+    _registered[policy.id] = policy
+    return policy
+
+
+def unregister(name: str) -> None:
+    """Forget a run-time registration (installed plug-ins stay)."""
+    _registered.pop(name, None)
+
+
+def clear() -> None:
+    """Forget run-time registrations and rediscover installed plug-ins on next use."""
+    global _installed
+    _registered.clear()
+    _installed = None
+    _skipped.clear()
+
+
+def info() -> list[dict[str, Any]]:
+    """One row per available policy: id, names, version, distribution, jurisdiction, number of rules."""
+    rows = []
+    for name in available():
+        p = load(name)
+        rows.append({"id": p.id, "name_zh": p.name_zh, "name_en": p.name_en, "version": p.version,
+                     "distribution": p.distribution or "(registered at run time)",
+                     "jurisdiction": ",".join(p.jurisdiction), "rules": len(p.rules)})
+    return rows

@@ -1,0 +1,502 @@
+"""What a rule's function works with: vectorised inputs, three-valued logic and outcomes.
+
+A rule function receives ``c`` (an :class:`Inputs`: columns over every community of the dataset,
+with child tables and region tables) and ``p`` (the parameter values in force) and returns an
+:class:`Outcome` made by one of the constructors :func:`at_least`, :func:`at_most`,
+:func:`condition`, :func:`no_violations` or :func:`measure`. Everything is whole-column numpy:
+no Python loop over communities.
+
+Missing data is carried by :class:`Tri`, a three-valued boolean (true, false, unknown) with
+Kleene logic: ``false & unknown`` is false, ``true & unknown`` is unknown. A rule never turns
+unknown into PASS; the engine reports it as UNKNOWN.
+
+>>> import numpy as np
+>>> t = Tri(np.array([True, False, True]), np.array([True, True, False]))
+>>> (t & Tri.true(3)).states()
+['true', 'false', 'unknown']
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Mapping, Sequence
+
+import numpy as np
+
+from . import _columns as C
+from . import _schema as S
+from ._vocab import AREA_TYPES, FACILITY_KINDS, RATINGS, ROLES, TASK_ROLES, AreaType, Level
+
+__all__ = [
+    "ChildInputs", "Inputs", "Outcome", "RegionInputs", "Tri", "at_least", "at_most", "condition", "measure",
+    "no_violations",
+]
+
+_EPS = 1e-9
+
+
+class Tri:
+    """A three-valued boolean array: ``value`` where ``known``, unknown elsewhere.
+
+    Combine with ``&``, ``|`` and ``~`` (Kleene logic). ``value`` is normalised to False where
+    unknown, so two Tri with the same meaning compare equal array-wise.
+    """
+
+    __slots__ = ("value", "known")
+
+    def __init__(self, value: Any, known: Any = None):
+        v = np.asarray(value, dtype=bool)
+        k = np.ones(v.shape, dtype=bool) if known is None else np.asarray(known, dtype=bool)
+        self.value = v & k
+        self.known = k
+
+    @classmethod
+    def true(cls, n: int) -> "Tri":
+        return cls(np.ones(n, bool))
+
+    @classmethod
+    def false(cls, n: int) -> "Tri":
+        return cls(np.zeros(n, bool))
+
+    @classmethod
+    def from_int8(cls, col: np.ndarray) -> "Tri":
+        """From a stored boolean column (1 true, 0 false, -1 missing)."""
+        return cls(col == 1, col >= 0)
+
+    def __len__(self) -> int:
+        return len(self.value)
+
+    def __and__(self, other: "Tri") -> "Tri":
+        o = _tri(other, len(self))
+        false = (self.known & ~self.value) | (o.known & ~o.value)
+        true = self.value & o.value
+        return Tri(true, true | false)
+
+    def __or__(self, other: "Tri") -> "Tri":
+        o = _tri(other, len(self))
+        true = self.value | o.value
+        false = self.known & ~self.value & o.known & ~o.value
+        return Tri(true, true | false)
+
+    def __invert__(self) -> "Tri":
+        return Tri(~self.value & self.known, self.known)
+
+    __rand__ = __and__
+    __ror__ = __or__
+
+    @property
+    def is_true(self) -> np.ndarray:
+        """Definitely true."""
+        return self.value
+
+    @property
+    def is_false(self) -> np.ndarray:
+        """Definitely false."""
+        return self.known & ~self.value
+
+    def where(self, mask: np.ndarray) -> "Tri":
+        """Unknown outside *mask*."""
+        return Tri(self.value, self.known & mask)
+
+    def states(self) -> list[str]:
+        """``'true'``, ``'false'`` or ``'unknown'`` for each element (for tests and explanations)."""
+        return ["unknown" if not k else ("true" if v else "false") for v, k in zip(self.value, self.known)]
+
+    def __repr__(self) -> str:
+        return f"Tri({self.states()[:8]}{'…' if len(self) > 8 else ''})"
+
+
+def _tri(x: Any, n: int) -> Tri:
+    if isinstance(x, Tri):
+        return x
+    if isinstance(x, (bool, np.bool_)):
+        return Tri(np.full(n, bool(x)))
+    return Tri(x)
+
+
+def compare(measured: np.ndarray, required: Any, op: str) -> Tri:
+    """``measured op required`` elementwise as a Tri (NaN on either side is unknown)."""
+    m = np.asarray(measured, dtype=np.float64)
+    r = np.broadcast_to(np.asarray(required, dtype=np.float64), m.shape)
+    known = ~np.isnan(m) & ~np.isnan(r)
+    tol = _EPS * np.maximum(1.0, np.abs(np.nan_to_num(r)))
+    with np.errstate(invalid="ignore"):
+        if op == ">=":
+            v = m >= r - tol
+        elif op == "<=":
+            v = m <= r + tol
+        else:
+            raise ValueError(f"unknown comparison {op!r}")
+    return Tri(v, known)
+
+
+class Outcome:
+    """What a rule function returns: a verdict per subject, with the numbers behind it.
+
+    Build one with the constructors of this module rather than directly. ``inputs`` maps a
+    bilingual label to ``(array, unit)`` for explanations; ``violations`` maps a child-table name
+    (``"tasks"``, ``"staff"``, ``"facilities"``, ``"plaques"``…) to a boolean mask over its rows
+    marking the offending records.
+    """
+
+    __slots__ = ("result", "measured", "required", "unit", "op", "inputs", "violations", "indicator", "note")
+
+    def __init__(self, result: Tri | None, *, measured: Any = None, required: Any = None, unit: str = "",
+                 op: str = "", inputs: Mapping[str, tuple[np.ndarray, str]] | None = None,
+                 violations: Mapping[str, np.ndarray] | None = None, indicator: bool = False, note: str = ""):
+        self.result = result
+        self.measured = measured
+        self.required = required
+        self.unit = unit
+        self.op = op
+        self.inputs = dict(inputs or {})
+        self.violations = dict(violations or {})
+        self.indicator = indicator
+        self.note = note
+
+    def __len__(self) -> int:
+        return len(self.result) if self.result is not None else len(self.measured)
+
+
+def at_least(measured: Any, required: Any, *, unit: str = "", inputs: Mapping | None = None,
+             when_known: Tri | None = None, note: str = "") -> Outcome:
+    """PASS where ``measured >= required`` (a threshold met exactly passes); the shortfall is ``required - measured``."""
+    t = compare(measured, required, ">=")
+    if when_known is not None:
+        t = t.where(when_known.known) if when_known is not None else t
+    return Outcome(t, measured=np.asarray(measured, float), required=required, unit=unit, op=">=",
+                   inputs=inputs, note=note)
+
+
+def at_most(measured: Any, limit: Any, *, unit: str = "", inputs: Mapping | None = None, note: str = "") -> Outcome:
+    """PASS where ``measured <= limit``; the excess is ``measured - limit``."""
+    return Outcome(compare(measured, limit, "<="), measured=np.asarray(measured, float), required=limit, unit=unit,
+                   op="<=", inputs=inputs, note=note)
+
+
+def condition(result: Tri, *, measured: Any = None, required: Any = None, unit: str = "",
+              inputs: Mapping | None = None, violations: Mapping | None = None, note: str = "") -> Outcome:
+    """PASS where *result* is true, FAIL where false, UNKNOWN where unknown."""
+    return Outcome(result, measured=measured, required=required, unit=unit, op="condition", inputs=inputs,
+                   violations=violations, note=note)
+
+
+def no_violations(table: str, offending: Tri, owners: "ChildInputs", *, inputs: Mapping | None = None,
+                  note: str = "") -> Outcome:
+    """PASS where no record of *table* (e.g. tasks) is offending; FAIL where one is.
+
+    *offending* is a Tri over the child table's rows. A community whose list is missing, or with
+    a record that may offend (unknown) and none that surely does, is UNKNOWN. The measured value
+    is the count of offending records; explanations name each one.
+    """
+    res = owners.none(offending)
+    count = owners.count(offending.is_true)
+    count = np.where(owners.known, count, np.nan)
+    return Outcome(res, measured=count, required=0.0, unit="", op="none", inputs=inputs,
+                   violations={table: offending.is_true}, note=note)
+
+
+def measure(value: Any, *, unit: str = "", inputs: Mapping | None = None, note: str = "") -> Outcome:
+    """An indicator: a measured value with no pass or fail (NaN is UNKNOWN)."""
+    v = np.asarray(value, dtype=np.float64)
+    return Outcome(Tri(np.ones(v.shape, bool), ~np.isnan(v)), measured=v, unit=unit, op="measure", inputs=inputs,
+                   indicator=True, note=note)
+
+
+# --- inputs ---------------------------------------------------------------------------------------
+
+class ChildInputs:
+    """A child table (facilities, staff, tasks, a tag list) with per-community aggregation.
+
+    Row-level accessors return arrays over the table's rows; aggregations (:meth:`any`,
+    :meth:`all`, :meth:`none`, :meth:`count`, :meth:`sum`) return one value per community and
+    use the owner index (``np.bincount``), never a Python loop.
+    """
+
+    __slots__ = ("name", "_child", "known", "_n")
+
+    def __init__(self, name: str, child: C.Child, known: np.ndarray):
+        self.name = name
+        self._child = child
+        self.known = known  # per community: is the list given at all
+        self._n = len(known)
+
+    def __len__(self) -> int:
+        return len(self._child)
+
+    @property
+    def owner(self) -> np.ndarray:
+        """For each record, the row of its community."""
+        return self._child.owner
+
+    def column(self, name: str) -> np.ndarray:
+        """A stored column of the table (floats with NaN, or int8 codes with -1 for missing)."""
+        return self._child.cols[name]
+
+    def flag(self, name: str) -> Tri:
+        """A boolean field of each record as a Tri."""
+        return Tri.from_int8(self._child.cols[name])
+
+    def kind_in(self, keys: Iterable[str], column: str = "kind") -> np.ndarray:
+        """Whether each record's kind (or tag key) is one of *keys*."""
+        table = self._child.strings if self._child.strings is not None else list(FACILITY_KINDS)
+        index = {k: i for i, k in enumerate(table)}
+        codes = [index[k] for k in keys if k in index]
+        return np.isin(self._child.cols[column], np.asarray(codes, dtype=self._child.cols[column].dtype))
+
+    def key_names(self, column: str = "kind") -> list[str]:
+        """The string table of an open-vocabulary column."""
+        return list(self._child.strings or FACILITY_KINDS)
+
+    def count(self, mask: np.ndarray | None = None) -> np.ndarray:
+        """Per community: how many records (matching *mask*) it has (float; NaN where the list is missing)."""
+        w = None if mask is None else np.asarray(mask, dtype=np.float64)
+        out = np.bincount(self._child.owner, weights=w, minlength=self._n).astype(np.float64)
+        out[~self.known] = np.nan
+        return out
+
+    def sum(self, values: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+        """Per community: the sum of *values* over its records (matching *mask*); NaN if any is NaN or the list is missing."""
+        v = np.asarray(values, dtype=np.float64)
+        if mask is not None:
+            v = np.where(mask, v, 0.0)
+        nan = np.isnan(v)
+        total = np.bincount(self._child.owner, weights=np.where(nan, 0.0, v), minlength=self._n)
+        bad = np.bincount(self._child.owner, weights=nan.astype(np.float64), minlength=self._n) > 0
+        total[bad | ~self.known] = np.nan
+        return total
+
+    def max(self, values: np.ndarray, mask: np.ndarray | None = None, empty: float = np.nan) -> np.ndarray:
+        """Per community: the largest of *values* over its records (matching *mask*); *empty* where none."""
+        v = np.asarray(values, dtype=np.float64)
+        out = np.full(self._n, -np.inf)
+        sel = np.ones(len(v), bool) if mask is None else np.asarray(mask, bool)
+        np.maximum.at(out, self._child.owner[sel], v[sel]) if sel.any() else None
+        out[np.isneginf(out)] = empty
+        out[~self.known] = np.nan
+        return out
+
+    def any(self, t: Tri) -> Tri:
+        """Per community: true if some record is true; false if all are false (or there are none)."""
+        own = self._child.owner
+        n_true = np.bincount(own, weights=t.is_true.astype(np.float64), minlength=self._n) > 0
+        n_unknown = np.bincount(own, weights=(~t.known).astype(np.float64), minlength=self._n) > 0
+        known = self.known & (n_true | ~n_unknown)
+        return Tri(n_true, known)
+
+    def all(self, t: Tri) -> Tri:
+        """Per community: true if every record is true (or there are none); false if one is false."""
+        return ~self.any(~t)
+
+    def none(self, t: Tri) -> Tri:
+        """Per community: true if no record is true."""
+        return ~self.any(t)
+
+
+class Inputs:
+    """The columns of a dataset, as a rule function sees them (one value per community).
+
+    Numbers come as float arrays with NaN for missing; booleans and tests as :class:`Tri`.
+    Results are cached for the evaluation, so rules sharing an input compute it once.
+    """
+
+    def __init__(self, store: C.Store):
+        self._st = store
+        self._cache: dict[Any, Any] = {}
+        cm = store.communities
+        self.n = store.n_communities
+        #: 12-digit codes of the communities (int64), in row order.
+        self.codes = cm["code"]
+        self.facilities = ChildInputs("facilities", store.facilities, cm["known.facilities"])
+        self.staff = ChildInputs("staff", store.staff, cm["known.staff"])
+        self.tasks = ChildInputs("tasks", store.tasks, cm["known.tasks"])
+        self.plaques = ChildInputs("plaques", store.tags["plaques"], cm["known.plaques"])
+        self.unified = ChildInputs("unified", store.tags["unified"], cm["known.unified"])
+        self.bodies = ChildInputs("bodies", store.tags["bodies"], cm["known.bodies"])
+        #: Set by the engine for region-level rules: the communities the rule's area types and
+        #: the evaluation mode select (a Tri: unknown where the area type is missing).
+        self.selected: Tri = Tri.true(self.n)
+
+    def _cached(self, key: Any, make: Any) -> Any:
+        v = self._cache.get(key)
+        if v is None:
+            v = self._cache[key] = make()
+        return v
+
+    # scalar fields ---------------------------------------------------------------------------------
+    def number(self, path: str) -> np.ndarray:
+        """A numeric field by its flat path (``"households"``, ``"funding.operating"``): float, NaN missing."""
+        col = self._st.communities.get(path)
+        spec = _COMMUNITY_SPECS.get(path)
+        if col is None or spec is None or spec.kind not in ("count", "quantity", "share"):
+            raise KeyError(f"no numeric community field {path!r} (fields: {', '.join(_NUMERIC)})")
+        return col
+
+    def flag(self, path: str) -> Tri:
+        """A boolean field (``"new_build"``, ``"assessment.appeal_period"``) as a Tri."""
+        spec = _COMMUNITY_SPECS.get(path)
+        if spec is None or spec.kind != "bool":
+            raise KeyError(f"no boolean community field {path!r}")
+        return self._cached(("flag", path), lambda: Tri.from_int8(self._st.communities[path]))
+
+    @property
+    def area_type(self) -> np.ndarray:
+        """Area type codes (positions in :class:`~shequ_gov.AreaType`), -1 where missing."""
+        return self._st.communities["area_type"]
+
+    def area_is(self, *types: AreaType | str) -> Tri:
+        """Whether each community's area type is one of *types* (unknown where it is missing)."""
+        codes = tuple(sorted(AREA_TYPES.index(AreaType.parse(t).value) for t in types))
+        return self._cached(("area", codes), lambda: Tri(np.isin(self.area_type, codes), self.area_type >= 0))
+
+    @property
+    def urban(self) -> Tri:
+        """Central urban or urban ("urban" in the standards)."""
+        return self.area_is(AreaType.CENTRAL_URBAN, AreaType.URBAN)
+
+    # child tables ----------------------------------------------------------------------------------
+    def facility_area(self, kind: str) -> np.ndarray:
+        """Total area (m²) of each community's facilities of *kind*: 0 if it has none, NaN if unknown."""
+        FACILITY_KINDS.check(kind)
+        return self._cached(("farea", kind), lambda: self.facilities.sum(
+            self.facilities.column("area"), self.facilities.kind_in([kind])))
+
+    def has_facility(self, kind: str) -> Tri:
+        """Whether each community has a facility of *kind* (unknown where the list is missing)."""
+        FACILITY_KINDS.check(kind)
+        return self._cached(("hasf", kind), lambda: self.facilities.any(Tri(self.facilities.kind_in([kind]))))
+
+    def has_tag(self, field: str, key: str) -> Tri:
+        """Whether the list *field* (``plaques``, ``unified``, ``bodies``) of each community holds *key*."""
+        child = self._tags(field)
+        return self._cached(("tag", field, key), lambda: child.any(Tri(child.kind_in([key], "key"))))
+
+    def tags_outside(self, field: str, allowed: Iterable[str]) -> np.ndarray:
+        """Per tag-list row: whether its key is not among *allowed*."""
+        child = self._tags(field)
+        return ~child.kind_in(list(allowed), "key")
+
+    def _tags(self, field: str) -> ChildInputs:
+        if field not in C.TAG_VOCABS:
+            raise KeyError(f"no tag list {field!r} (lists: {', '.join(C.TAG_VOCABS)})")
+        return getattr(self, field)
+
+    def staff_count(self) -> np.ndarray:
+        """Number of staff (two committees included): NaN where the staff list is missing."""
+        return self._cached("staff_n", lambda: self.staff.count())
+
+    def staff_has_role(self, *roles: str) -> np.ndarray:
+        """Per staff row: whether the member holds any of *roles*."""
+        bits = 0
+        for r in roles:
+            bits |= C.ROLE_BITS[ROLES.check(r)]
+        return (self.staff.column("roles") & bits) != 0
+
+    def task_role_is(self, role: str) -> Tri:
+        """Per task row: whether the community's role in it is *role* (unknown where not given)."""
+        code = TASK_ROLES.index(TASK_ROLES.check(role))
+        col = self.tasks.column("role")
+        return Tri(col == code, col >= 0)
+
+    def ratings(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The staff ratings table: (staff row, year, rating code) arrays, sorted by staff row then year."""
+        r = self._st.ratings
+        return r.owner, r.cols["year"], r.cols["rating"]
+
+    def rating_code(self, key: str) -> int:
+        """The stored code of a rating key (``"incompetent"``)."""
+        return RATINGS.index(RATINGS.check(key))
+
+    # regions ---------------------------------------------------------------------------------------
+    def ancestor_value(self, level: Level | str, field: str) -> np.ndarray:
+        """Per community: a numeric field of its ancestor at *level* (e.g. the city's average wage)."""
+        lv = Level.parse(level)
+        spec = C.REGION_SPECS.get(field)
+        if spec is None:
+            raise KeyError(f"no region field {field!r} (fields: {', '.join(C.REGION_SPECS)})")
+        col = self._st.regions[field]
+        anc = self._st.communities["anc"][lv.depth]
+        return col[anc] if len(col) else np.full(self.n, np.nan)
+
+    def regions(self, level: Level | str) -> "RegionInputs":
+        """The regions of *level*, with aggregation of community values into them."""
+        lv = Level.parse(level)
+        return self._cached(("regions", lv), lambda: RegionInputs(self, lv))
+
+
+class RegionInputs:
+    """Regions of one level: their fields, and community values aggregated into them."""
+
+    def __init__(self, inputs: Inputs, level: Level):
+        st = inputs._st
+        self._inputs = inputs
+        self.level = level
+        self.rows = np.flatnonzero(st.regions["depth"] == level.depth)
+        #: 12-digit codes of these regions (int64).
+        self.codes = st.regions["code"][self.rows]
+        self.n = len(self.rows)
+        pos = np.full(st.n_regions, -1, dtype=np.int64)
+        pos[self.rows] = np.arange(self.n)
+        self._pos = pos
+        # for each community, the position of its ancestor of this level among self.rows
+        self.of_community = pos[st.communities["anc"][level.depth]] if inputs.n and level.depth < 4 else \
+            np.zeros(inputs.n, np.int64)
+
+    def number(self, field: str) -> np.ndarray:
+        """A numeric region field (float, NaN missing)."""
+        return self._inputs._st.regions[field][self.rows].astype(np.float64)
+
+    def flag(self, field: str) -> Tri:
+        """A boolean region field as a Tri."""
+        return Tri.from_int8(self._inputs._st.regions[field][self.rows])
+
+    def count(self, mask: np.ndarray) -> np.ndarray:
+        """Per region: how many communities inside it satisfy *mask*."""
+        return np.bincount(self.of_community, weights=np.asarray(mask, np.float64), minlength=self.n)
+
+    def share(self, t: Tri, among: Tri | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per region: the share of selected communities where *t* holds, as (low, high, total).
+
+        *among* selects the communities counted (default: the rule's selection); the share is
+        certain where low == high, and bounded by them where some values are unknown.
+        """
+        sel = self._inputs.selected if among is None else among
+        counted = sel.is_true
+        maybe = ~sel.known
+        total = self.count(counted)
+        n_true = self.count(counted & t.is_true)
+        n_unknown = self.count(counted & ~t.known) + self.count(maybe)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            low = n_true / (total + self.count(maybe))
+            high = (n_true + n_unknown) / (total + self.count(maybe))
+        return low, high, total
+
+    def children_all(self, t: Tri, child_level: Level | str) -> Tri:
+        """Per region: whether *t* (a Tri over regions of *child_level*) holds for every child region."""
+        lv = Level.parse(child_level)
+        st = self._inputs._st
+        crow = np.flatnonzero(st.regions["depth"] == lv.depth)
+        # ancestor of each child region at this level: its code cut to this level's digits
+        from ._codes import truncate
+
+        anc_codes = truncate(st.regions["code"][crow], self.level.depth)
+        parent_pos = np.searchsorted(self.codes, anc_codes)
+        own = parent_pos
+        n_false = np.bincount(own, weights=t.is_false.astype(np.float64), minlength=self.n) > 0
+        n_unknown = np.bincount(own, weights=(~t.known).astype(np.float64), minlength=self.n) > 0
+        return Tri(~n_false & ~n_unknown, n_false | ~n_unknown)
+
+
+_COMMUNITY_SPECS = dict(S.COMMUNITY_COLUMNS)
+_NUMERIC = [p for p, f in S.COMMUNITY_COLUMNS if f.kind in ("count", "quantity", "share")]
+
+
+def fmt(v: Any) -> str:
+    """A number as people write it (thousands separators, no trailing zeros)."""
+    from ._policy import _fmt_number
+
+    return _fmt_number(float(v))
+
+
+def labels(keys: Sequence[str], vocab: Any) -> str:
+    """Bilingual labels of vocabulary keys, for notes."""
+    return "、".join(vocab.term(k).zh for k in keys)
