@@ -56,3 +56,25 @@ def divisions_path() -> Path:
     if not DIVISIONS.exists():
         pytest.fail(f"the real division list is expected at {DIVISIONS} (../shared/data beside the checkout)")
     return DIVISIONS
+
+
+def _register_toy_policy():
+    """The toy policy of tests/data is registered for the case files under tests/cases."""
+    import sys
+
+    import shequ_gov as sg
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    import toy_rules
+
+    policy = sg.Policy.from_toml(Path(__file__).parent / "data" / "toy_policy.toml", [toy_rules])
+    sg.policies.register(policy, replace=True)
+    return policy
+
+
+TOY = _register_toy_policy()
+
+
+@pytest.fixture
+def toy_policy():
+    return TOY

@@ -156,6 +156,13 @@ class Store:
         self.ratings = ratings
         self.tasks = tasks
         self.tags = tags
+        # a dataset that exists is valid and never changes: rules and users get read-only columns
+        for table in (regions, communities, *(c.cols for c in (facilities, staff, ratings, tasks, *tags.values()))):
+            for arr in table.values():
+                arr.setflags(write=False)
+        for c in (facilities, staff, ratings, tasks, *tags.values()):
+            c.owner.setflags(write=False)
+            c.offsets.setflags(write=False)
 
     @property
     def n_communities(self) -> int:

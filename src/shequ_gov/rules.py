@@ -158,11 +158,9 @@ class Outcome:
 
 
 def at_least(measured: Any, required: Any, *, unit: str = "", inputs: Mapping | None = None,
-             when_known: Tri | None = None, note: str = "") -> Outcome:
+             note: str = "") -> Outcome:
     """PASS where ``measured >= required`` (a threshold met exactly passes); the shortfall is ``required - measured``."""
     t = compare(measured, required, ">=")
-    if when_known is not None:
-        t = t.where(when_known.known) if when_known is not None else t
     return Outcome(t, measured=np.asarray(measured, float), required=required, unit=unit, op=">=",
                    inputs=inputs, note=note)
 
@@ -260,7 +258,7 @@ class ChildInputs:
         if mask is not None:
             v = np.where(mask, v, 0.0)
         nan = np.isnan(v)
-        total = np.bincount(self._child.owner, weights=np.where(nan, 0.0, v), minlength=self._n)
+        total = np.bincount(self._child.owner, weights=np.where(nan, 0.0, v), minlength=self._n).astype(np.float64)
         bad = np.bincount(self._child.owner, weights=nan.astype(np.float64), minlength=self._n) > 0
         total[bad | ~self.known] = np.nan
         return total
@@ -451,7 +449,7 @@ class RegionInputs:
 
     def count(self, mask: np.ndarray) -> np.ndarray:
         """Per region: how many communities inside it satisfy *mask*."""
-        return np.bincount(self.of_community, weights=np.asarray(mask, np.float64), minlength=self.n)
+        return np.bincount(self.of_community, weights=np.asarray(mask, np.float64), minlength=self.n).astype(np.float64)
 
     def share(self, t: Tri, among: Tri | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per region: the share of selected communities where *t* holds, as (low, high, total).

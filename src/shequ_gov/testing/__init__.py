@@ -1,11 +1,28 @@
 """Tools for testing code that uses shequ_gov, and for testing policy plug-ins.
 
-Hypothesis strategies (``regions()``, ``communities()``, ``datasets()``) make valid data of any
-shape; they need the ``hypothesis`` package (``pip install shequ-gov[test]``).
+- Hypothesis strategies: :func:`regions`, :func:`communities`, :func:`dataset_documents`,
+  :func:`datasets` (they need the ``hypothesis`` package: ``pip install shequ-gov[test]``).
+- The conformance kit: :func:`check_policy` and :func:`parametrize_with_checks`, with the named
+  checks from :func:`all_checks`; monotonicity inputs are listed in :data:`PERTURBATIONS`.
+- Case files (``*.cases.yaml``), collected by pytest through this package's pytest plug-in;
+  :func:`load_cases` and :func:`run_case` run them by hand.
 """
 
 from __future__ import annotations
 
+from ._cases import Case, load_cases, run_case
+from ._checks import (
+    PERTURBATIONS, all_checks, check_batch_invariance, check_determinism, check_metadata,
+    check_missing_input_gives_unknown, check_monotonicity, check_not_applicable_before_start,
+    check_order_invariance, check_parameters, check_policy, check_unit_invariance, parametrize_with_checks,
+)
+from ._sample import sample_document
 from ._strategies import communities, dataset_documents, datasets, regions
 
-__all__ = ["communities", "dataset_documents", "datasets", "regions"]
+__all__ = [
+    "PERTURBATIONS", "Case", "all_checks", "check_batch_invariance", "check_determinism", "check_metadata",
+    "check_missing_input_gives_unknown", "check_monotonicity", "check_not_applicable_before_start",
+    "check_order_invariance", "check_parameters", "check_policy", "check_unit_invariance", "communities",
+    "dataset_documents", "datasets", "load_cases", "parametrize_with_checks", "regions", "run_case",
+    "sample_document",
+]

@@ -1,0 +1,249 @@
+"""Case files: test cases for a policy that read like sentences.
+
+A case file (``*.cases.yaml``) names the policy, and lists cases: a community (or several), a date,
+and the statuses expected per rule. pytest collects every case as its own test (through the
+plug-in in ``shequ_gov.testing._pytest_plugin``), so every failure of a file is reported.
+
+.. code-block:: yaml
+
+    policy: loudi
+    defaults: {as_of: 2024-01-01}
+    cases:
+      - name: a central urban community of 1,500 households with 7 staff fails loudi.staffing.ratio
+        community: {area_type: central_urban, households: 1500, staff: [{roles: [worker]}, ...]}
+        expect: {loudi.staffing.ratio: fail}
+
+Keys of a case: ``name``, ``as_of``, ``mode``, ``policy``/``policies``, ``community`` or
+``communities``, ``regions`` (fields of regions by code), ``expect`` (rule id → status, or →
+{code: status}) and ``measured`` (rule id → value, or → {code: value}).
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import difflib
+from pathlib import Path
+from typing import Any, Mapping
+
+import attrs
+
+from .._codes import code_level, normalize_code
+from .._errors import Problems, ValidationError
+from .._vocab import Level, Status
+
+__all__ = ["Case", "load_cases", "run_case"]
+
+FILE_KEYS = ("policy", "defaults", "cases")
+CASE_KEYS = ("name", "as_of", "mode", "policy", "policies", "community", "communities", "regions", "expect",
+             "measured")
+STATUS_KEYS = [s.value for s in Status]
+
+
+@attrs.frozen
+class Case:
+    """One case of a case file."""
+
+    name: str
+    policies: tuple[str, ...]
+    as_of: dt.date
+    mode: str
+    communities: tuple[Mapping[str, Any], ...]
+    regions: Mapping[str, Mapping[str, Any]]
+    expect: Mapping[str, Any]
+    measured: Mapping[str, Any]
+    path: str
+    index: int
+
+
+def _unknown(key: str, allowed: tuple[str, ...]) -> str:
+    hint = difflib.get_close_matches(key, allowed, n=1)
+    return f"unknown key {key!r}" + (f"; did you mean {hint[0]!r}?" if hint else "") + \
+        f" (expected one of: {', '.join(allowed)})"
+
+
+def load_cases(path: str | Path) -> list[Case]:
+    """Read and check a case file; raise one ValidationError naming every problem (file, case, key)."""
+    import yaml
+
+    p = Path(path)
+    prob = Problems()
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, OSError, UnicodeDecodeError) as exc:
+        raise ValidationError([(str(p), f"cannot read the case file: {exc}")], source=str(p)) from None
+    if not isinstance(data, Mapping):
+        raise ValidationError([(str(p), "expected a mapping with keys policy, defaults, cases")], source=str(p))
+    for k in data:
+        if k not in FILE_KEYS:
+            prob.add(f"{p}: {k}", _unknown(str(k), FILE_KEYS))
+    defaults = data.get("defaults") or {}
+    if not isinstance(defaults, Mapping):
+        prob.add(f"{p}: defaults", "expected a mapping of case keys")
+        defaults = {}
+    for k in defaults:
+        if k not in CASE_KEYS or k == "name":
+            prob.add(f"{p}: defaults.{k}", _unknown(str(k), tuple(x for x in CASE_KEYS if x != "name")))
+    raw_cases = data.get("cases")
+    if not isinstance(raw_cases, list) or not raw_cases:
+        prob.add(f"{p}: cases", "expected a non-empty list of cases")
+        raw_cases = []
+    out = []
+    for i, raw in enumerate(raw_cases):
+        where = f"{p}: cases[{i}]"
+        if not isinstance(raw, Mapping):
+            prob.add(where, "expected a mapping")
+            continue
+        name = raw.get("name")
+        if isinstance(name, str) and name:
+            where += f" ({name})"
+        else:
+            prob.add(f"{where}.name", "every case needs a name that says what it shows")
+        for k in raw:
+            if k not in CASE_KEYS:
+                prob.add(f"{where}.{k}", _unknown(str(k), CASE_KEYS))
+        case = dict(defaults)
+        for k, v in raw.items():
+            if k == "community" and isinstance(defaults.get("community"), Mapping) and isinstance(v, Mapping):
+                case[k] = {**defaults["community"], **v}
+            else:
+                case[k] = v
+        if "communities" in raw and "community" in case and "community" not in raw:
+            base = case.pop("community")
+            case["communities"] = [{**base, **c} if isinstance(c, Mapping) else c for c in raw["communities"]]
+        pols = case.get("policies", case.get("policy", data.get("policy")))
+        if isinstance(pols, str):
+            pols = [pols]
+        if not isinstance(pols, list) or not pols or not all(isinstance(x, str) for x in pols):
+            prob.add(f"{where}.policy", "name the policy (or a list of policies) here or at the top of the file")
+            pols = []
+        as_of = case.get("as_of")
+        if isinstance(as_of, str):
+            try:
+                as_of = dt.date.fromisoformat(as_of)
+            except ValueError:
+                pass
+        if not isinstance(as_of, dt.date):
+            prob.add(f"{where}.as_of", f"expected a date such as 2024-01-01, got {as_of!r}")
+        mode = case.get("mode", "jurisdiction")
+        if mode not in ("jurisdiction", "what-if"):
+            prob.add(f"{where}.mode", f"expected jurisdiction or what-if, got {mode!r}")
+        if "community" in case and "communities" in case:
+            prob.add(where, "give either community or communities, not both")
+        comms = case.get("communities", [case["community"]] if "community" in case else None)
+        if not isinstance(comms, list) or not comms or not all(isinstance(c, Mapping) for c in comms):
+            prob.add(f"{where}.community", "expected a community (a mapping of fields) or a list of them")
+            comms = []
+        regions = case.get("regions") or {}
+        if not isinstance(regions, Mapping):
+            prob.add(f"{where}.regions", "expected a mapping of region code → fields")
+            regions = {}
+        expect = case.get("expect")
+        if not isinstance(expect, Mapping) or not expect:
+            prob.add(f"{where}.expect", "expected a mapping of rule id → status")
+            expect = {}
+        for rid, v in expect.items():
+            vals = v.values() if isinstance(v, Mapping) else [v]
+            for s in vals:
+                if s not in STATUS_KEYS:
+                    hint = difflib.get_close_matches(str(s), STATUS_KEYS, n=1)
+                    prob.add(f"{where}.expect.{rid}", f"unknown status {s!r}" +
+                             (f"; did you mean {hint[0]!r}?" if hint else "") + f" (expected one of: {', '.join(STATUS_KEYS)})")
+        measured = case.get("measured") or {}
+        if not isinstance(measured, Mapping):
+            prob.add(f"{where}.measured", "expected a mapping of rule id → value")
+            measured = {}
+        if isinstance(as_of, dt.date) and isinstance(expect, Mapping):
+            out.append(Case(str(name), tuple(pols), as_of, mode, tuple(copy.deepcopy(comms)),
+                            dict(regions), dict(expect), dict(measured), str(p), i))
+    prob.raise_if_any(str(p))
+    return out
+
+
+def _pad(code: str) -> str:
+    """A community code under *code*: missing levels filled with 01 / 001."""
+    c = normalize_code(code)
+    lv = code_level(c)
+    d = lv.digits
+    fill = {2: "01", 4: "01", 6: "001", 9: "001"}
+    s = c[:d]
+    while len(s) < 12:
+        s += fill[len(s)]
+    return s
+
+
+def build_document(case: Case, jurisdiction: str) -> dict[str, Any]:
+    """The interchange document a case describes: its communities and every region above them."""
+    street = _pad(jurisdiction)[:9]
+    comms = []
+    for i, c in enumerate(case.communities):
+        d = dict(c)
+        d.setdefault("code", f"{street}{i + 1:03d}")
+        d.setdefault("name", f"case community {i + 1}")
+        comms.append(d)
+    regions: dict[str, dict[str, Any]] = {}
+    for c in comms:
+        try:
+            code = normalize_code(c["code"])
+        except ValueError:
+            continue
+        for lv in list(Level)[:4]:
+            rc = code[:lv.digits] + "0" * (12 - lv.digits)
+            regions.setdefault(rc, {"code": rc, "name": f"case {lv.value} {rc[:lv.digits]}"})
+    for code, fields in case.regions.items():
+        rc = normalize_code(code)
+        chain = [rc[:lv.digits] + "0" * (12 - lv.digits) for lv in list(Level)[:code_level(rc).depth + 1]]
+        for a in chain:
+            regions.setdefault(a, {"code": a, "name": f"case region {a}"})
+        regions[rc].update(fields or {})
+    return {"schema": "shequ-gov/1", "regions": sorted(regions.values(), key=lambda r: r["code"]),
+            "communities": comms}
+
+
+def run_case(case: Case) -> list[str]:
+    """Run one case; return the list of mismatches (empty when the case holds)."""
+    import shequ_gov as sg
+
+    pols = [sg.policies.load(p) for p in case.policies]
+    doc = build_document(case, pols[0].jurisdiction[0])
+    ds = sg.Dataset.from_dict(doc, source=f"{case.path}: cases[{case.index}]")
+    report = sg.evaluate(ds, pols, as_of=case.as_of, mode=case.mode)
+    first = normalize_code(doc["communities"][0]["code"])
+    problems = []
+    for rid, exp in case.expect.items():
+        try:
+            targets = exp if isinstance(exp, Mapping) else {_subject(report, rid, first): exp}
+        except KeyError as exc:
+            problems.append(f"{rid}: {exc.args[0]}")
+            continue
+        for code, want in targets.items():
+            try:
+                got = report.status(code, rid)
+            except KeyError as exc:
+                problems.append(f"{rid} on {code}: {exc.args[0]}")
+                continue
+            if got.value != want:
+                f = report.finding(code, rid)
+                problems.append(f"{rid} on {normalize_code(code)}: expected {want}, got {got.value} — {f.message}")
+    for rid, exp in case.measured.items():
+        try:
+            targets = exp if isinstance(exp, Mapping) else {_subject(report, rid, first): exp}
+        except KeyError as exc:
+            problems.append(f"{rid}: {exc.args[0]}")
+            continue
+        for code, want in targets.items():
+            try:
+                got = report.finding(code, rid).measured
+            except KeyError as exc:
+                problems.append(f"{rid} on {code}: {exc.args[0]}")
+                continue
+            if got is None or abs(got - float(want)) > 1e-9 * max(1.0, abs(float(want))):
+                problems.append(f"{rid} on {normalize_code(code)}: expected measured {want}, got {got}")
+    return problems
+
+
+def _subject(report: Any, rule_id: str, community: str) -> str:
+    b = report._block(rule_id)
+    if b.level is Level.COMMUNITY:
+        return community
+    return community[:b.level.digits] + "0" * (12 - b.level.digits)

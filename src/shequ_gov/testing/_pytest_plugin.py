@@ -1,0 +1,48 @@
+"""pytest plug-in (entry point ``pytest11``): collects ``*.cases.yaml`` files, one test per case."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+
+def pytest_collect_file(parent: Any, file_path: Path) -> Any:
+    if file_path.name.endswith(".cases.yaml"):
+        return CaseFile.from_parent(parent, path=file_path)
+    return None
+
+
+class CaseFile(pytest.File):
+    def collect(self) -> Any:
+        from ._cases import load_cases
+
+        for case in load_cases(self.path):
+            yield CaseItem.from_parent(self, name=case.name, case=case)
+
+
+class CaseFailure(AssertionError):
+    pass
+
+
+class CaseItem(pytest.Item):
+    def __init__(self, *, case: Any, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.case = case
+
+    def runtest(self) -> None:
+        from ._cases import run_case
+
+        problems = run_case(self.case)
+        if problems:
+            raise CaseFailure("\n".join(problems))
+
+    def repr_failure(self, excinfo: Any, style: Any = None) -> Any:
+        if isinstance(excinfo.value, CaseFailure):
+            return f"case {self.case.name!r} ({self.case.path}, cases[{self.case.index}]):\n" + "\n".join(
+                f"  - {line}" for line in str(excinfo.value).splitlines())
+        return super().repr_failure(excinfo, style=style)
+
+    def reportinfo(self) -> Any:
+        return self.path, None, f"case: {self.name}"
