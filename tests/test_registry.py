@@ -1,0 +1,69 @@
+"""The plug-in registry: entry points, run-time registration, broken and duplicate plug-ins."""
+
+import sys
+from importlib.metadata import EntryPoint
+
+import pytest
+
+import shequ_gov as sg
+from shequ_gov import policies
+
+
+@pytest.fixture
+def fake_entry_points(monkeypatch, tmp_path, toy_policy):
+    """Three plug-ins: a good one, one that raises on import, and a duplicate of the good one."""
+    (tmp_path / "good_plugin.py").write_text("import conftest\npolicy = conftest.TOY\n")
+    (tmp_path / "broken_plugin.py").write_text("raise ImportError('missing dependency foo')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    eps = [EntryPoint("toy", "good_plugin:policy", policies.GROUP),
+           EntryPoint("broken", "broken_plugin:policy", policies.GROUP),
+           EntryPoint("toy", "good_plugin:policy", policies.GROUP)]
+    monkeypatch.setattr(policies, "entry_points", lambda group: eps if group == policies.GROUP else [])
+    policies.clear()
+    yield
+    policies.clear()
+    policies.register(toy_policy)
+    sys.modules.pop("broken_plugin", None)
+
+
+def test_broken_and_duplicate_plugins_are_skipped_with_a_warning(fake_entry_points):
+    """The host keeps working: the broken and duplicate plug-ins are named in warnings."""
+    with pytest.warns(sg.PluginWarning) as record:
+        names = policies.available()
+    messages = " | ".join(str(w.message) for w in record)
+    assert "'broken'" in messages and "missing dependency foo" in messages and "duplicates" in messages
+    assert names == ["toy"]
+    with pytest.raises(KeyError, match="skipped"):
+        policies.load("broken")
+
+
+def test_autoload_can_be_switched_off(fake_entry_points, monkeypatch):
+    """SHEQU_GOV_DISABLE_PLUGIN_AUTOLOAD=1 loads no installed plug-in."""
+    monkeypatch.setenv("SHEQU_GOV_DISABLE_PLUGIN_AUTOLOAD", "1")
+    policies.clear()
+    assert policies.available() == []
+
+
+def test_register_and_load(toy_policy):
+    """A policy registered at run time is available by its id; a clash needs replace=True."""
+    import attrs
+
+    assert policies.load("toy") is toy_policy
+    other = attrs.evolve(toy_policy, name_en="Other")
+    with pytest.raises(ValueError, match="already registered"):
+        policies.register(other)
+    policies.register(other, replace=True)
+    assert policies.load("toy").name_en == "Other"
+    policies.register(toy_policy, replace=True)
+
+
+def test_unknown_policy_suggests(toy_policy):
+    """Loading an unknown id suggests the closest and lists the available ones."""
+    with pytest.raises(KeyError, match="did you mean 'toy'"):
+        policies.load("tpy")
+
+
+def test_info_rows(toy_policy):
+    """info() gives id, version, distribution, jurisdiction and the number of rules."""
+    row = next(r for r in policies.info() if r["id"] == "toy")
+    assert row["rules"] == 4 and row["jurisdiction"] == "431300000000"
