@@ -52,6 +52,14 @@ def example_doc() -> dict:
 
 
 @pytest.fixture(scope="session")
+def china(divisions_path):
+    """The real division list of China as a Dataset (loaded once per test session)."""
+    import shequ_gov as sg
+
+    return sg.Dataset.read(divisions_path)
+
+
+@pytest.fixture(scope="session")
 def divisions_path() -> Path:
     if not DIVISIONS.exists():
         pytest.fail(f"the real division list is expected at {DIVISIONS} (../shared/data beside the checkout)")

@@ -5,11 +5,6 @@ import pytest
 import shequ_gov as sg
 
 
-@pytest.fixture(scope="module")
-def china(divisions_path):
-    return sg.Dataset.read(divisions_path)
-
-
 def test_counts_per_level(china):
     """All 665,271 units load, with the published count at each level."""
     counts = {lv.value: n for lv, n in china.level_counts().items()}

@@ -6,7 +6,7 @@ are internal. See the documentation for the concepts and the interchange format.
 
 from __future__ import annotations
 
-from . import policies, rules, vocab
+from . import policies, rules, synth, vocab
 from ._codes import code_level, normalize_code, parent_code
 from ._dataset import Dataset
 from ._engine import evaluate
@@ -53,6 +53,7 @@ __all__ = [
     "parent_code",
     "policies",
     "rules",
+    "synth",
     "ureg",
     "vocab",
 ]
