@@ -1,0 +1,44 @@
+"""The base-pay rule of 婁民復字〔2018〕10號: monthly minimum of chiefs, deputies and committee members."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from shequ_gov import formula
+from shequ_gov.rules import Tri, compare, no_violations
+
+from ._helpers import child_min
+
+#: Role groups of the sentence (正職, 副職, 委員) and the parameter holding each group's floor.
+ROLE_GROUPS = (
+    (("secretary", "director"), "base_pay_min_chief"),
+    (("deputy_secretary", "deputy_director"), "base_pay_min_deputy"),
+    (("committee_member",), "base_pay_min_member"),
+)
+
+
+@formula("loudi.pay.base", increasing=["staff.monthly_pay"], decreasing=["staff.certified"])
+def base(c, p):
+    """將全市社區黨組織和社區居委會成員的基本報酬提高到正職1500元/月、副職1400元/月、委員1200元/月.
+
+    Passes when every member of the party organisation and the residents' committee earns at
+    least the monthly floor of the highest role held: 正職 (secretary or director)
+    ``base_pay_min_chief``, 副職 (deputy secretary or deputy director) ``base_pay_min_deputy``,
+    委員 (committee member) ``base_pay_min_member``. A member holding several roles is held to the
+    highest of their floors. Staff who hold only the ``worker`` role (or no role) are not covered;
+    a community whose staff are all uncovered passes. Each member below the floor offends and is
+    named; a covered member whose pay is missing makes the verdict UNKNOWN unless another member
+    surely offends. ``monthly_pay`` is read as the base pay (基本报酬).
+    """
+    pay = c.staff.column("monthly_pay")
+    floor = np.full(len(c.staff), np.nan)
+    for roles, name in ROLE_GROUPS:
+        floor = np.fmax(floor, np.where(c.staff_has_role(*roles), p[name], np.nan))
+    covered = ~np.isnan(floor)
+    meets = compare(pay, floor, ">=")
+    offending = Tri(covered & meets.is_false, ~covered | meets.known)
+    return no_violations("staff", offending, c.staff, inputs={
+        "committee members covered / 两委成员人数": (c.staff.count(covered), ""),
+        "lowest pay of a covered member / 两委成员最低月报酬": (child_min(c.staff, pay, covered), "yuan/month"),
+    }, note=(f"floors / 标准: 正职 {p.base_pay_min_chief:g}, 副职 {p.base_pay_min_deputy:g}, "
+             f"委员 {p.base_pay_min_member:g} yuan/month"))
