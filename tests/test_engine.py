@@ -128,3 +128,28 @@ class TestTri:
         assert (t & u).states() == ["unknown", "false", "unknown"]
         assert (t | u).states() == ["true", "unknown", "unknown"]
         assert (~t).states() == ["false", "true", "unknown"]
+
+
+def test_between_reports_the_nearer_bound(example_doc, toy_policy):
+    """A two-sided range fails with the distance to the bound it misses."""
+    import attrs
+
+    from shequ_gov.rules import between
+
+    def staff_range(c, p):
+        """5–9 staff."""
+        return between(c.staff_count(), 5.0, 9.0, unit="worker")
+
+    pol = toy_policy.with_rules([attrs.evolve(r, function=staff_range) if r.id == "toy.households" else r
+                                 for r in toy_policy.rules])
+    r = sg.evaluate(sg.Dataset.from_dict(example_doc), pol, as_of="2023-01-01")
+    f = r.finding("431302001001", "toy.households")
+    assert f.measured == 1 and f.required == 5 and f.shortfall == 4
+    assert "required 5–9 worker — needs 4 worker more" in f.message
+
+
+def test_a_null_rating_is_a_year_without_rating(example_doc):
+    """A rating written as null records nothing for that year (no crash)."""
+    example_doc["communities"][0]["staff"][0]["ratings"] = {"2016": None, "2017": "competent"}
+    ds = sg.Dataset.from_dict(example_doc)
+    assert ds.community("431302001001").staff[0].ratings == ((2017, "competent"),)

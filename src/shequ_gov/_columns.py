@@ -418,6 +418,8 @@ class _Builder:
                 except (TypeError, ValueError):
                     self.p.add(f"{w}.ratings", f"expected a year from 1949 to 2100 as key, got {year!r}")
                     continue
+                if rating is None:
+                    continue  # a year without a rating: nothing recorded
                 try:
                     r = encode(S.RATING_FIELD, S.RATING_FIELD.parse(rating))
                 except ValueError as exc:

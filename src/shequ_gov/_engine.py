@@ -82,6 +82,8 @@ class Block:
             return np.where(fail, r - m, np.nan)
         if o.op in ("<=", "none") and r is not None:
             return np.where(fail, m - r, np.nan)
+        if o.op == "between" and r is not None:
+            return np.where(fail, np.abs(m - r), np.nan)
         return None
 
 

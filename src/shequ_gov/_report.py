@@ -233,6 +233,14 @@ class Report:
             more = "more" if o.op == ">=" else "less"
             return (f"{_fmt_number(m[row])}{u}, required {sym} {_fmt_number(r[row])}{u} — needs "
                     f"{_fmt_number(gap)}{u} {more} / 差 {_fmt_number(gap)}{u}")
+        if o.op == "between" and m is not None and o.low is not None:
+            lo, hi = _fmt_number(o.low[row]), _fmt_number(o.high[row])
+            head = f"{_fmt_number(m[row])}{u}, required {lo}–{hi}{u}"
+            if st is Status.PASS:
+                return head + " — meets the standard / 达标"
+            gap = abs(m[row] - r[row])
+            word = "more" if m[row] < o.low[row] else "less"
+            return head + f" — needs {_fmt_number(gap)}{u} {word} / 差 {_fmt_number(gap)}{u}"
         if o.op == "none" and m is not None:
             k = int(m[row]) if m[row] == m[row] else 0
             return "no offending item / 无违规事项" if st is Status.PASS else f"{k} offending item(s) / {k} 项违规"
@@ -292,6 +300,13 @@ class Report:
                 if not ok and f.shortfall is not None:
                     word = "more" if o.op == ">=" else "less"
                     lines.append(f"  shortfall / 差距: needs {_fmt_number(f.shortfall)}{u} {word}")
+            elif o.op == "between" and f.measured is not None and o.low is not None:
+                u = f" {_unit_label(o.unit)}" if o.unit else ""
+                ok = f.status is Status.PASS
+                lines.append(f"  {_fmt_number(o.low[row])}{u} ≤ {_fmt_number(f.measured)}{u} ≤ "
+                             f"{_fmt_number(o.high[row])}{u} → " + ("yes / 是" if ok else "no / 否"))
+                if not ok and f.shortfall is not None:
+                    lines.append(f"  shortfall / 差距: {_fmt_number(f.shortfall)}{u} outside the range")
             elif o.op == "measure" and f.measured is not None:
                 lines.append(f"  value / 数值: {_fmt_number(f.measured)}" + (f" {_unit_label(o.unit)}" if o.unit else ""))
             if o.note:

@@ -27,8 +27,8 @@ from . import _schema as S
 from ._vocab import AREA_TYPES, FACILITY_KINDS, RATINGS, ROLES, TASK_ROLES, AreaType, Level
 
 __all__ = [
-    "ChildInputs", "Inputs", "Outcome", "RegionInputs", "Tri", "at_least", "at_most", "condition", "measure",
-    "no_violations",
+    "ChildInputs", "Inputs", "Outcome", "RegionInputs", "Tri", "at_least", "at_most", "between", "compare",
+    "condition", "measure", "no_violations",
 ]
 
 _EPS = 1e-9
@@ -118,8 +118,8 @@ def compare(measured: np.ndarray, required: Any, op: str) -> Tri:
     m = np.asarray(measured, dtype=np.float64)
     r = np.broadcast_to(np.asarray(required, dtype=np.float64), m.shape)
     known = ~np.isnan(m) & ~np.isnan(r)
-    tol = _EPS * np.maximum(1.0, np.abs(np.nan_to_num(r)))
     with np.errstate(invalid="ignore"):
+        tol = _EPS * np.maximum(1.0, np.abs(r))
         if op == ">=":
             v = m >= r - tol
         elif op == "<=":
@@ -138,7 +138,8 @@ class Outcome:
     marking the offending records.
     """
 
-    __slots__ = ("result", "measured", "required", "unit", "op", "inputs", "violations", "indicator", "note")
+    __slots__ = ("result", "measured", "required", "unit", "op", "inputs", "violations", "indicator", "note", "low",
+                 "high")
 
     def __init__(self, result: Tri | None, *, measured: Any = None, required: Any = None, unit: str = "",
                  op: str = "", inputs: Mapping[str, tuple[np.ndarray, str]] | None = None,
@@ -152,23 +153,50 @@ class Outcome:
         self.violations = dict(violations or {})
         self.indicator = indicator
         self.note = note
+        self.low = self.high = None
 
     def __len__(self) -> int:
         return len(self.result) if self.result is not None else len(self.measured)
 
 
 def at_least(measured: Any, required: Any, *, unit: str = "", inputs: Mapping | None = None,
-             note: str = "") -> Outcome:
-    """PASS where ``measured >= required`` (a threshold met exactly passes); the shortfall is ``required - measured``."""
-    t = compare(measured, required, ">=")
+             note: str = "", result: Tri | None = None) -> Outcome:
+    """PASS where ``measured >= required`` (a threshold met exactly passes); the shortfall is ``required - measured``.
+
+    *result* overrides the verdict where the rule knows more than the comparison (for example a
+    verdict that is certain although the exact requirement is not); measured and required are
+    still reported.
+    """
+    t = compare(measured, required, ">=") if result is None else result
     return Outcome(t, measured=np.asarray(measured, float), required=required, unit=unit, op=">=",
                    inputs=inputs, note=note)
 
 
-def at_most(measured: Any, limit: Any, *, unit: str = "", inputs: Mapping | None = None, note: str = "") -> Outcome:
-    """PASS where ``measured <= limit``; the excess is ``measured - limit``."""
-    return Outcome(compare(measured, limit, "<="), measured=np.asarray(measured, float), required=limit, unit=unit,
-                   op="<=", inputs=inputs, note=note)
+def at_most(measured: Any, limit: Any, *, unit: str = "", inputs: Mapping | None = None, note: str = "",
+            result: Tri | None = None) -> Outcome:
+    """PASS where ``measured <= limit``; the excess is ``measured - limit``. *result* as in :func:`at_least`."""
+    t = compare(measured, limit, "<=") if result is None else result
+    return Outcome(t, measured=np.asarray(measured, float), required=limit, unit=unit, op="<=", inputs=inputs,
+                   note=note)
+
+
+def between(measured: Any, low: Any, high: Any, *, unit: str = "", inputs: Mapping | None = None,
+            note: str = "", result: Tri | None = None) -> Outcome:
+    """PASS where ``low <= measured <= high``; a FAIL reports the distance to the nearer bound.
+
+    >>> o = between(np.array([4.0, 7.0, 10.0]), 5.0, 9.0)
+    >>> o.result.states()
+    ['false', 'true', 'false']
+    """
+    m = np.asarray(measured, float)
+    t = (compare(m, low, ">=") & compare(m, high, "<=")) if result is None else result
+    lo = np.broadcast_to(np.asarray(low, float), m.shape)
+    hi = np.broadcast_to(np.asarray(high, float), m.shape)
+    with np.errstate(invalid="ignore"):
+        bound = np.where(m < lo, lo, hi)
+    o = Outcome(t, measured=m, required=bound, unit=unit, op="between", inputs=inputs, note=note)
+    o.low, o.high = lo, hi
+    return o
 
 
 def condition(result: Tri, *, measured: Any = None, required: Any = None, unit: str = "",
@@ -235,49 +263,72 @@ class ChildInputs:
         return Tri.from_int8(self._child.cols[name])
 
     def kind_in(self, keys: Iterable[str], column: str = "kind") -> np.ndarray:
-        """Whether each record's kind (or tag key) is one of *keys*."""
-        table = self._child.strings if self._child.strings is not None else list(FACILITY_KINDS)
+        """Whether each record's kind (or tag key) is one of *keys* (keys the data never uses match nothing)."""
+        table = self.key_names(column)
+        lut = np.zeros(len(table) + 1, dtype=bool)
         index = {k: i for i, k in enumerate(table)}
-        codes = [index[k] for k in keys if k in index]
-        return np.isin(self._child.cols[column], np.asarray(codes, dtype=self._child.cols[column].dtype))
+        for k in keys:
+            i = index.get(k)
+            if i is not None:
+                lut[i] = True
+        return lut[self._child.cols[column]]
 
     def key_names(self, column: str = "kind") -> list[str]:
-        """The string table of an open-vocabulary column."""
-        return list(self._child.strings or FACILITY_KINDS)
+        """The keys the stored codes of *column* stand for (a string table or the facility vocabulary)."""
+        return list(self._child.strings) if self._child.strings is not None else list(FACILITY_KINDS)
+
+    def _segment_counts(self, mask: np.ndarray) -> np.ndarray:
+        """Per community: how many of its records are true in *mask* (exact, via the CSR offsets)."""
+        cs = np.zeros(len(mask) + 1, dtype=np.int64)
+        np.cumsum(mask, out=cs[1:])
+        off = self._child.offsets
+        return cs[off[1:]] - cs[off[:-1]]
 
     def count(self, mask: np.ndarray | None = None) -> np.ndarray:
         """Per community: how many records (matching *mask*) it has (float; NaN where the list is missing)."""
-        w = None if mask is None else np.asarray(mask, dtype=np.float64)
-        out = np.bincount(self._child.owner, weights=w, minlength=self._n).astype(np.float64)
+        out = (np.diff(self._child.offsets) if mask is None else
+               self._segment_counts(np.asarray(mask, dtype=bool))).astype(np.float64)
         out[~self.known] = np.nan
         return out
 
     def sum(self, values: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
         """Per community: the sum of *values* over its records (matching *mask*); NaN if any is NaN or the list is missing."""
         v = np.asarray(values, dtype=np.float64)
-        if mask is not None:
-            v = np.where(mask, v, 0.0)
         nan = np.isnan(v)
-        total = np.bincount(self._child.owner, weights=np.where(nan, 0.0, v), minlength=self._n).astype(np.float64)
-        bad = np.bincount(self._child.owner, weights=nan.astype(np.float64), minlength=self._n) > 0
+        if mask is not None:
+            m = np.asarray(mask, dtype=bool)
+            nan &= m
+            v = np.where(m & ~nan, v, 0.0)
+        elif nan.any():
+            v = np.where(nan, 0.0, v)
+        total = np.bincount(self._child.owner, weights=v, minlength=self._n).astype(np.float64)
+        bad = self._segment_counts(nan) > 0
         total[bad | ~self.known] = np.nan
         return total
 
-    def max(self, values: np.ndarray, mask: np.ndarray | None = None, empty: float = np.nan) -> np.ndarray:
-        """Per community: the largest of *values* over its records (matching *mask*); *empty* where none."""
+    def _extreme(self, values: np.ndarray, mask: np.ndarray | None, empty: float, ufunc: Any, start: float) -> np.ndarray:
         v = np.asarray(values, dtype=np.float64)
-        out = np.full(self._n, -np.inf)
-        sel = np.ones(len(v), bool) if mask is None else np.asarray(mask, bool)
-        np.maximum.at(out, self._child.owner[sel], v[sel]) if sel.any() else None
-        out[np.isneginf(out)] = empty
-        out[~self.known] = np.nan
+        sel = ~np.isnan(v) if mask is None else (np.asarray(mask, bool) & ~np.isnan(v))
+        out = np.full(self._n, start)
+        if sel.any():
+            ufunc.at(out, self._child.owner[sel], v[sel])
+        out[out == start] = empty
+        unknown = self._segment_counts(np.isnan(v) if mask is None else (np.asarray(mask, bool) & np.isnan(v))) > 0
+        out[unknown | ~self.known] = np.nan
         return out
+
+    def max(self, values: np.ndarray, mask: np.ndarray | None = None, empty: float = np.nan) -> np.ndarray:
+        """Per community: the largest of *values* over its records (matching *mask*); *empty* where none, NaN if one is NaN."""
+        return self._extreme(values, mask, empty, np.maximum, -np.inf)
+
+    def min(self, values: np.ndarray, mask: np.ndarray | None = None, empty: float = np.nan) -> np.ndarray:
+        """Per community: the smallest of *values* over its records (matching *mask*); *empty* where none, NaN if one is NaN."""
+        return self._extreme(values, mask, empty, np.minimum, np.inf)
 
     def any(self, t: Tri) -> Tri:
         """Per community: true if some record is true; false if all are false (or there are none)."""
-        own = self._child.owner
-        n_true = np.bincount(own, weights=t.is_true.astype(np.float64), minlength=self._n) > 0
-        n_unknown = np.bincount(own, weights=(~t.known).astype(np.float64), minlength=self._n) > 0
+        n_true = self._segment_counts(t.is_true) > 0
+        n_unknown = self._segment_counts(~t.known) > 0
         known = self.known & (n_true | ~n_unknown)
         return Tri(n_true, known)
 
@@ -288,6 +339,23 @@ class ChildInputs:
     def none(self, t: Tri) -> Tri:
         """Per community: true if no record is true."""
         return ~self.any(t)
+
+    def key_matrix(self, column: str = "kind", values: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """One pass over the table: per community and key, (count, sum of *values*, count of NaN values).
+
+        Arrays of shape (communities, keys); the keys are :meth:`key_names`.
+        """
+        k = len(self.key_names(column))
+        idx = self._child.owner.astype(np.int64) * k + self._child.cols[column]
+        size = self._n * k
+        count = np.bincount(idx, minlength=size).reshape(self._n, k)
+        if values is None:
+            return count, np.zeros((self._n, k)), np.zeros((self._n, k), np.int64)
+        v = np.asarray(values, np.float64)
+        nan = np.isnan(v)
+        total = np.bincount(idx, weights=np.where(nan, 0.0, v), minlength=size).reshape(self._n, k)
+        nans = np.bincount(idx[nan], minlength=size).reshape(self._n, k)
+        return count, total, nans
 
 
 class Inputs:
@@ -352,21 +420,37 @@ class Inputs:
         return self.area_is(AreaType.CENTRAL_URBAN, AreaType.URBAN)
 
     # child tables ----------------------------------------------------------------------------------
+    def _facility_matrix(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return self._cached("fmatrix", lambda: self.facilities.key_matrix("kind", self.facilities.column("area")))
+
     def facility_area(self, kind: str) -> np.ndarray:
         """Total area (m²) of each community's facilities of *kind*: 0 if it has none, NaN if unknown."""
-        FACILITY_KINDS.check(kind)
-        return self._cached(("farea", kind), lambda: self.facilities.sum(
-            self.facilities.column("area"), self.facilities.kind_in([kind])))
+        k = FACILITY_KINDS.index(FACILITY_KINDS.check(kind))
+
+        def make() -> np.ndarray:
+            _count, total, nans = self._facility_matrix()
+            return np.where(self.facilities.known & (nans[:, k] == 0), total[:, k], np.nan)
+
+        return self._cached(("farea", kind), make)
 
     def has_facility(self, kind: str) -> Tri:
         """Whether each community has a facility of *kind* (unknown where the list is missing)."""
-        FACILITY_KINDS.check(kind)
-        return self._cached(("hasf", kind), lambda: self.facilities.any(Tri(self.facilities.kind_in([kind]))))
+        k = FACILITY_KINDS.index(FACILITY_KINDS.check(kind))
+        return self._cached(("hasf", kind), lambda: Tri(self._facility_matrix()[0][:, k] > 0, self.facilities.known))
 
     def has_tag(self, field: str, key: str) -> Tri:
         """Whether the list *field* (``plaques``, ``unified``, ``bodies``) of each community holds *key*."""
         child = self._tags(field)
-        return self._cached(("tag", field, key), lambda: child.any(Tri(child.kind_in([key], "key"))))
+
+        def make() -> Tri:
+            names = child.key_names("key")
+            if key not in names:
+                C.TAG_VOCABS[field].check(key)
+                return Tri(np.zeros(self.n, bool), child.known)
+            count = self._cached(("tmatrix", field), lambda: child.key_matrix("key")[0])
+            return Tri(count[:, names.index(key)] > 0, child.known)
+
+        return self._cached(("tag", field, key), make)
 
     def tags_outside(self, field: str, allowed: Iterable[str]) -> np.ndarray:
         """Per tag-list row: whether its key is not among *allowed*."""
