@@ -136,7 +136,8 @@ def _ratings(value: Any) -> Any:
             raise ValueError(f"ratings: expected a year such as '2017' as key, got {year!r}") from None
         if not 1949 <= y <= 2100:
             raise ValueError(f"ratings: expected a year from 1949 to 2100, got {year!r}")
-        out[y] = S.RATING_FIELD.parse(rating)
+        if rating is not None:  # a year without a rating records nothing
+            out[y] = S.RATING_FIELD.parse(rating)
     return tuple(sorted(out.items()))
 
 
