@@ -153,3 +153,12 @@ class TestQueries:
         """ds[code] returns the unit; `in` accepts short codes."""
         assert ds["4313"].name == "娄底市"
         assert "431302" in ds and "999999" not in ds and "garbage" not in ds
+
+
+def test_fast_writer_matches_the_canonical_dicts(tmp_path):
+    """The column-wise JSON writer gives exactly the canonical to_dict() content."""
+    from shequ_gov import synth
+
+    ds = synth.generate(400, seed=9)
+    ds.write(tmp_path / "d.json")
+    assert json.loads((tmp_path / "d.json").read_text(encoding="utf-8"))["communities"] == ds.to_dict()["communities"]

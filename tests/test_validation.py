@@ -244,3 +244,18 @@ def test_csv_problems_name_row_and_column(tmp_path):
         sg.Dataset.read(p)
     locs = sorted(loc for loc, _ in info.value.problems)
     assert locs == [f"{p}:3:level", f"{p}:4.parent", f"{p}:4:households", f"{p}:4:name"]
+
+
+@pytest.mark.parametrize("path, value", [
+    (("tasks", 0, "funded"), 1), (("tasks", 0, "role"), ["responsible"]), (("facilities", 0, "kind"), ["office"]),
+    (("staff", 0, "certified_social_worker"), 0), (("staff", 0, "ratings", "2016"), ["competent"]),
+    (("staff", 0, "post"), True),
+])
+def test_values_that_only_look_right_are_refused(example_doc, path, value):
+    """1 is not true, a list is not a key: each is a problem at its place, never a crash."""
+    target = example_doc["communities"][0]
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    (loc, msg), = problems_of(example_doc)
+    assert loc.startswith("communities[0] (431302001001)." + path[0])

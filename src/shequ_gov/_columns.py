@@ -185,11 +185,101 @@ class Store:
 
 # --- building from dicts --------------------------------------------------------------------------
 
+_INF = float("inf")
+
+
+def _fast(spec: S.Field) -> Any:
+    """A fast encoder for well-typed values of *spec*; returns _SLOW when the full parser is needed."""
+    k = spec.kind
+    if k == "quantity":
+        def enc(v: Any) -> Any:
+            t = type(v)
+            if (t is float or t is int) and 0 <= v < _INF:
+                return v + 0.0
+            return _SLOW
+    elif k == "count":
+        def enc(v: Any) -> Any:
+            if type(v) is int and v >= 0:
+                return float(v)
+            return _SLOW
+    elif k == "share":
+        def enc(v: Any) -> Any:
+            t = type(v)
+            if (t is float or t is int) and 0 <= v <= 1:
+                return v + 0.0
+            return _SLOW
+    elif k == "bool":
+        def enc(v: Any) -> Any:
+            if v is True:
+                return 1
+            if v is False:
+                return 0
+            return _SLOW
+    elif k == "enum":
+        index = {key: i for i, key in enumerate(spec.vocab or ())}
+
+        def enc(v: Any) -> Any:
+            i = index.get(v) if type(v) is str else None
+            return _SLOW if i is None else i
+    else:
+        def enc(v: Any) -> Any:
+            if type(v) is int and spec.low <= v <= (spec.high if spec.high is not None else v):
+                return v
+            return _SLOW
+    return enc
+
+
+_SLOW = object()
+def _bool(v: Any) -> int | None:
+    """1, 0 or -1 (missing) for True, False or None; None for anything else (1 is not True here)."""
+    if v is True:
+        return 1
+    if v is False:
+        return 0
+    return -1 if v is None else None
+_FAC_KEYS = {"kind", "area"}
+_FAC_INDEX = {k: i for i, k in enumerate(S.FACILITY_FIELDS[0].vocab or ())}
+_TASK_KEYS = {"kind", "role", "funded", "on_access_list", "legal_basis"}
+_TASK_ROLE_INDEX = {k: i for i, k in enumerate(S.TASK_FIELDS[0].vocab or ())}
+_STAFF_KEYS = {"roles", "monthly_pay", "certified_social_worker", "post", "grade", "ratings"}
+_RATING_INDEX = {k: i for i, k in enumerate(S.RATING_FIELD.vocab or ())}
+_FAST = {id(f): _fast(f) for f in (*S.COMMUNITY_FIELDS, *S.FUNDING_FIELDS, *S.BURDEN_FIELDS, *S.WEIGHT_FIELDS,
+                                   *S.ASSESSMENT_FIELDS, *S.FACILITY_FIELDS, *S.STAFF_FIELDS, *S.TASK_FIELDS,
+                                   *S.REGION_FIELDS, S.RATING_FIELD)}
+
+
+def _value(spec: S.Field, v: Any, p: Problems, where: Any, key: str) -> Any:
+    """Encode *v* for *spec*: the fast path, else the full parser (recording its problem, missing then)."""
+    r = _FAST[id(spec)](v)
+    if r is not _SLOW:
+        return r
+    try:
+        return encode(spec, spec.parse(v)) + (0.0 if spec.kind in ("count", "quantity", "share") else 0)
+    except ValueError as exc:
+        p.add(f"{where() if callable(where) else where}.{key}", str(exc))
+        return missing_of(spec)
+
 def _unknown_key(key: str, allowed: Iterable[str]) -> str:
     allowed = list(allowed)
     hint = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
     return f"unknown field {key!r}" + (f"; did you mean {hint[0]!r}?" if hint else "") + \
         f" (expected one of: {', '.join(allowed)})"
+
+
+class _Where:
+    """A location built only when a problem needs it (``communities[3] (code).staff[1]``)."""
+
+    __slots__ = ("base", "j")
+
+    def __init__(self, base: str, j: int):
+        self.base = base
+        self.j = j
+
+    def __str__(self) -> str:
+        return f"{self.base}[{self.j}]"
+
+    def __call__(self) -> str:
+        return str(self)
 
 
 class _Builder:
@@ -292,10 +382,7 @@ class _Builder:
                 spec = TOP_SCALARS.get(key)
                 if spec is not None:
                     if value is not None:
-                        try:
-                            cols[key][i] = encode(spec, spec.parse(value))
-                        except ValueError as exc:
-                            p.add(f"{where}.{key}", str(exc))
+                        cols[key][i] = _value(spec, value, p, where, key)
                     continue
                 if key in NESTED:
                     self._nested(value, NESTED[key], key, cols, i, f"{where}.{key}")
@@ -332,10 +419,7 @@ class _Builder:
             if spec is None:
                 self.p.add(f"{where}.{k}", _unknown_key(k, specs))
             elif v is not None:
-                try:
-                    cols[f"{prefix}.{k}"][i] = encode(spec, spec.parse(v))
-                except ValueError as exc:
-                    self.p.add(f"{where}.{k}", str(exc))
+                cols[f"{prefix}.{k}"][i] = _value(spec, v, self.p, where, k)
 
     def _assessment(self, value: Any, cols: dict, i: int, where: str) -> None:
         if value is None:
@@ -351,31 +435,54 @@ class _Builder:
             else:
                 self.p.add(f"{where}.{k}", _unknown_key(k, ("weights", "appeal_period")))
 
-    def _records(self, value: list, where: str, specs: dict[str, S.Field], extra: tuple[str, ...]):
-        for j, rec in enumerate(value):
-            w = f"{where}[{j}]"
-            if not isinstance(rec, Mapping):
-                self.p.add(w, f"expected an object, got {type(rec).__name__} {rec!r}")
-                continue
-            bad = [k for k in rec if k not in specs and k not in extra]
-            for k in bad:
-                self.p.add(f"{w}.{k}", _unknown_key(k, tuple(extra) + tuple(specs)))
-            out = {}
-            for name, spec in specs.items():
-                v = rec.get(name)
-                if v is None:
-                    out[name] = missing_of(spec)
+    def _records(self, value: list, where: str, specs: dict[str, S.Field], extra: tuple[str, ...], start: int = 0):
+        allowed = set(specs) | set(extra)
+        missing = {name: missing_of(spec) for name, spec in specs.items()}
+        fast = [(name, spec, _FAST[id(spec)]) for name, spec in specs.items()]
+        p = self.p
+        for j, rec in enumerate(value, start):
+            w = _Where(where, j)
+            if type(rec) is not dict:
+                if not isinstance(rec, Mapping):
+                    p.add(str(w), f"expected an object, got {type(rec).__name__} {rec!r}")
                     continue
-                try:
-                    out[name] = encode(spec, spec.parse(v))
-                except ValueError as exc:
-                    self.p.add(f"{w}.{name}", str(exc))
-                    out[name] = missing_of(spec)
+            if not rec.keys() <= allowed:
+                for k in rec:
+                    if k not in allowed:
+                        p.add(f"{w}.{k}", _unknown_key(k, tuple(extra) + tuple(specs)))
+            out = dict(missing)
+            for name, spec, enc in fast:
+                v = rec.get(name)
+                if v is not None:
+                    r = enc(v)
+                    out[name] = r if r is not _SLOW else _value(spec, v, p, w, name)
             yield j, w, rec, out
 
     def _facilities(self, value: list, i: int, where: str) -> None:
         fac = self._fac
-        for _j, w, rec, out in self._records(value, where, FACILITY_SPECS, ()):
+        own, kinds, areas = fac["owner"], fac["kind"], fac["area"]
+        for j, rec in enumerate(value):
+            if type(rec) is dict and rec.keys() <= _FAC_KEYS:
+                kind = rec.get("kind")
+                k = _FAC_INDEX.get(kind) if type(kind) is str else None
+                a = rec.get("area")
+                if k is not None:
+                    if a is None:
+                        own.append(i)
+                        kinds.append(k)
+                        areas.append(NAN)
+                        continue
+                    ta = type(a)
+                    if (ta is float or ta is int) and 0 <= a < _INF:
+                        own.append(i)
+                        kinds.append(k)
+                        areas.append(a + 0.0)
+                        continue
+            self._facility_slow(rec, i, where, j)
+
+    def _facility_slow(self, rec: Any, i: int, where: str, j: int) -> None:
+        fac = self._fac
+        for _j, w, rec, out in self._records([rec], where, FACILITY_SPECS, (), start=j):
             if rec.get("kind") is None:
                 self.p.add(f"{w}.kind", "required: the facility kind (" + ", ".join(S.FACILITY_FIELDS[0].vocab) + ")")
                 continue
@@ -385,13 +492,71 @@ class _Builder:
 
     def _staff(self, value: list, i: int, where: str) -> None:
         stf, rat = self._stf, self._rat
-        for _j, w, rec, out in self._records(value, where, STAFF_SPECS, ("roles", "ratings")):
+        own, rbits, pay, cert, post, grade = (stf["owner"], stf["roles"], stf["monthly_pay"],
+                                              stf["certified_social_worker"], stf["post"], stf["grade"])
+        r_own, r_year, r_val = rat["owner"], rat["year"], rat["rating"]
+        for j, rec in enumerate(value):
+            if type(rec) is dict and rec.keys() <= _STAFF_KEYS:
+                roles = rec.get("roles")
+                bits = 0
+                ok = roles is None or type(roles) is list
+                if ok and roles:
+                    for role in roles:
+                        b = ROLE_BITS.get(role) if type(role) is str else None
+                        if b is None:
+                            ok = False
+                            break
+                        bits |= b
+                m = rec.get("monthly_pay")
+                tm = type(m)
+                if m is not None and not ((tm is float or tm is int) and 0 <= m < _INF):
+                    ok = False
+                c = _bool(rec.get("certified_social_worker"))
+                po, gr = rec.get("post"), rec.get("grade")
+                po_v = -1 if po is None else (po if type(po) is int and 0 <= po <= 3 else None)
+                gr_v = -1 if gr is None else (gr if type(gr) is int and 0 <= gr <= 18 else None)
+                ratings = rec.get("ratings")
+                if ratings is not None:
+                    if type(ratings) is not dict:
+                        ok = False
+                    else:
+                        for y, v in ratings.items():
+                            if not (type(y) is str and len(y) == 4 and y.isdigit() and "1949" <= y <= "2100"
+                                    and (v is None or (type(v) is str and v in _RATING_INDEX))):
+                                ok = False
+                                break
+                if ok and c is not None and po_v is not None and gr_v is not None and \
+                        not (po_v >= 0 and gr_v >= 0 and (po_v == 0) != (gr_v == 0)):
+                    row = len(own)
+                    own.append(i)
+                    rbits.append(bits)
+                    pay.append(NAN if m is None else m + 0.0)
+                    cert.append(c)
+                    post.append(po_v)
+                    grade.append(gr_v)
+                    if ratings:
+                        for y in sorted(ratings):
+                            v = ratings[y]
+                            if v is not None:
+                                r_own.append(row)
+                                r_year.append(int(y))
+                                r_val.append(_RATING_INDEX[v])
+                    continue
+            self._staff_slow(rec, i, where, j)
+
+    def _staff_slow(self, rec: Any, i: int, where: str, j: int) -> None:
+        stf, rat = self._stf, self._rat
+        for _j, w, rec, out in self._records([rec], where, STAFF_SPECS, ("roles", "ratings"), start=j):
             bits = 0
             roles = rec.get("roles") or []
             if not isinstance(roles, list):
                 self.p.add(f"{w}.roles", f"expected a list of role keys, got {roles!r}")
                 roles = []
             for role in roles:
+                b = ROLE_BITS.get(role) if type(role) is str else None
+                if b is not None:
+                    bits |= b
+                    continue
                 try:
                     bits |= ROLE_BITS[ROLES.check(role)]
                 except ValueError as exc:
@@ -420,18 +585,42 @@ class _Builder:
                     continue
                 if rating is None:
                     continue  # a year without a rating: nothing recorded
-                try:
-                    r = encode(S.RATING_FIELD, S.RATING_FIELD.parse(rating))
-                except ValueError as exc:
-                    self.p.add(f"{w}.ratings.{year}", str(exc))
-                    continue
+                r = _FAST[id(S.RATING_FIELD)](rating)
+                if r is _SLOW:
+                    try:
+                        r = encode(S.RATING_FIELD, S.RATING_FIELD.parse(rating))
+                    except ValueError as exc:
+                        self.p.add(f"{w}.ratings.{year}", str(exc))
+                        continue
                 rat["owner"].append(row)
                 rat["year"].append(y)
                 rat["rating"].append(r)
 
     def _tasks(self, value: list, i: int, where: str) -> None:
         tsk = self._tsk
-        for _j, w, rec, out in self._records(value, where, TASK_SPECS, ("kind",)):
+        own, kinds, roles, funded, listed, legal = (tsk["owner"], tsk["kind"], tsk["role"], tsk["funded"],
+                                                    tsk["on_access_list"], tsk["legal_basis"])
+        for j, rec in enumerate(value):
+            if type(rec) is dict and rec.keys() <= _TASK_KEYS:
+                kind = rec.get("kind")
+                role = rec.get("role")
+                r = -1 if role is None else (_TASK_ROLE_INDEX.get(role) if type(role) is str else None)
+                f = _bool(rec.get("funded"))
+                a = _bool(rec.get("on_access_list"))
+                lb = _bool(rec.get("legal_basis"))
+                if type(kind) is str and kind and r is not None and f is not None and a is not None and lb is not None:
+                    own.append(i)
+                    kinds.append(kind)
+                    roles.append(r)
+                    funded.append(f)
+                    listed.append(a)
+                    legal.append(lb)
+                    continue
+            self._task_slow(rec, i, where, j)
+
+    def _task_slow(self, rec: Any, i: int, where: str, j: int) -> None:
+        tsk = self._tsk
+        for _j, w, rec, out in self._records([rec], where, TASK_SPECS, ("kind",), start=j):
             kind = rec.get("kind")
             if not isinstance(kind, str) or not kind:
                 self.p.add(f"{w}.kind", f"required: a task kind (a listed key such as 'urban_management', or the "
@@ -445,6 +634,12 @@ class _Builder:
     def _tag_list(self, field: str, value: list, i: int, where: str) -> None:
         vocab = TAG_VOCABS[field]
         t = self._tags[field]
+        index = vocab._index
+        if all(type(k) is str and k in index for k in value) and (vocab.open or len(set(value)) == len(value)):
+            # every key listed (and, for a set, none repeated): take the list as it is
+            t["owner"].extend([i] * len(value))
+            t["key"].extend(value)
+            return
         seen = set()
         for j, key in enumerate(value):
             try:

@@ -285,13 +285,9 @@ def json_chunks(st: C.Store, metadata: dict[str, Any] | None = None) -> Iterator
     yield '"regions":['
     yield ",".join("\n" + dumps(d) for d in C.region_dicts(st))
     yield '],\n"communities":['
-    step = 50_000
-    first = True
-    for start in range(0, st.n_communities, step):
-        rows = range(start, min(start + step, st.n_communities))
-        part = ",".join("\n" + dumps(d) for d in C.community_dicts(st, rows))
-        yield ("" if first else ",") + part
-        first = False
+    from . import _jsonfast
+
+    yield from _jsonfast.chunks(st)
     yield "]}\n"
 
 
