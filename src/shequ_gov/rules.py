@@ -238,13 +238,14 @@ class ChildInputs:
     use the owner index (``np.bincount``), never a Python loop.
     """
 
-    __slots__ = ("name", "_child", "known", "_n")
+    __slots__ = ("name", "_child", "known", "_n", "_cache")
 
     def __init__(self, name: str, child: C.Child, known: np.ndarray):
         self.name = name
         self._child = child
         self.known = known  # per community: is the list given at all
         self._n = len(known)
+        self._cache: dict[Any, Any] = {}
 
     def __len__(self) -> int:
         return len(self._child)
@@ -278,11 +279,8 @@ class ChildInputs:
         return list(self._child.strings) if self._child.strings is not None else list(FACILITY_KINDS)
 
     def _segment_counts(self, mask: np.ndarray) -> np.ndarray:
-        """Per community: how many of its records are true in *mask* (exact, via the CSR offsets)."""
-        cs = np.zeros(len(mask) + 1, dtype=np.int64)
-        np.cumsum(mask, out=cs[1:])
-        off = self._child.offsets
-        return cs[off[1:]] - cs[off[:-1]]
+        """Per community: how many of its records are true in *mask* (cost grows with the true records)."""
+        return np.bincount(self._child.owner[mask], minlength=self._n)
 
     def count(self, mask: np.ndarray | None = None) -> np.ndarray:
         """Per community: how many records (matching *mask*) it has (float; NaN where the list is missing)."""
@@ -308,12 +306,15 @@ class ChildInputs:
 
     def _extreme(self, values: np.ndarray, mask: np.ndarray | None, empty: float, ufunc: Any, start: float) -> np.ndarray:
         v = np.asarray(values, dtype=np.float64)
-        sel = ~np.isnan(v) if mask is None else (np.asarray(mask, bool) & ~np.isnan(v))
-        out = np.full(self._n, start)
-        if sel.any():
-            ufunc.at(out, self._child.owner[sel], v[sel])
-        out[out == start] = empty
-        unknown = self._segment_counts(np.isnan(v) if mask is None else (np.asarray(mask, bool) & np.isnan(v))) > 0
+        nan = np.isnan(v)
+        sel = ~nan if mask is None else (np.asarray(mask, bool) & ~nan)
+        # records are grouped by community: one reduceat over the CSR segments (a sentinel keeps the
+        # last, possibly empty, segment in range; empty segments are set afterwards)
+        filled = np.append(np.where(sel, v, start), start)
+        off = self._child.offsets
+        out = ufunc.reduceat(filled, off[:-1]) if self._n else np.zeros(0)
+        out[(off[1:] == off[:-1]) | (out == start)] = empty
+        unknown = self._segment_counts(nan if mask is None else (np.asarray(mask, bool) & nan)) > 0
         out[unknown | ~self.known] = np.nan
         return out
 
@@ -339,6 +340,20 @@ class ChildInputs:
     def none(self, t: Tri) -> Tri:
         """Per community: true if no record is true."""
         return ~self.any(t)
+
+    def keys_present(self, keys: Sequence[str], column: str = "kind") -> np.ndarray:
+        """Per community and key of *keys*: whether one of its records has that key (bool, shape (n, len(keys))).
+
+        Rows of communities whose list is missing are all False: combine with :attr:`known`.
+        Computed in one pass for every key and cached.
+        """
+        counts = self._cache.get(("counts", column))
+        if counts is None:
+            counts = self._cache[("counts", column)] = self.key_matrix(column)[0]
+        names = self.key_names(column)
+        index = {k: i for i, k in enumerate(names)}
+        cols = [counts[:, index[k]] > 0 if k in index else np.zeros(self._n, bool) for k in keys]
+        return np.column_stack(cols) if cols else np.zeros((self._n, 0), bool)
 
     def key_matrix(self, column: str = "kind", values: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """One pass over the table: per community and key, (count, sum of *values*, count of NaN values).
@@ -412,7 +427,13 @@ class Inputs:
     def area_is(self, *types: AreaType | str) -> Tri:
         """Whether each community's area type is one of *types* (unknown where it is missing)."""
         codes = tuple(sorted(AREA_TYPES.index(AreaType.parse(t).value) for t in types))
-        return self._cached(("area", codes), lambda: Tri(np.isin(self.area_type, codes), self.area_type >= 0))
+
+        def make() -> Tri:
+            lut = np.zeros(len(AREA_TYPES) + 1, dtype=bool)  # the last cell is the missing code -1
+            lut[list(codes)] = True
+            return Tri(lut[self.area_type], self.area_type >= 0)
+
+        return self._cached(("area", codes), make)
 
     @property
     def urban(self) -> Tri:
@@ -420,37 +441,23 @@ class Inputs:
         return self.area_is(AreaType.CENTRAL_URBAN, AreaType.URBAN)
 
     # child tables ----------------------------------------------------------------------------------
-    def _facility_matrix(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        return self._cached("fmatrix", lambda: self.facilities.key_matrix("kind", self.facilities.column("area")))
-
     def facility_area(self, kind: str) -> np.ndarray:
         """Total area (m²) of each community's facilities of *kind*: 0 if it has none, NaN if unknown."""
         k = FACILITY_KINDS.index(FACILITY_KINDS.check(kind))
-
-        def make() -> np.ndarray:
-            _count, total, nans = self._facility_matrix()
-            return np.where(self.facilities.known & (nans[:, k] == 0), total[:, k], np.nan)
-
-        return self._cached(("farea", kind), make)
+        f = self.facilities
+        return self._cached(("farea", kind), lambda: f.sum(f.column("area"), f.column("kind") == k))
 
     def has_facility(self, kind: str) -> Tri:
         """Whether each community has a facility of *kind* (unknown where the list is missing)."""
-        k = FACILITY_KINDS.index(FACILITY_KINDS.check(kind))
-        return self._cached(("hasf", kind), lambda: Tri(self._facility_matrix()[0][:, k] > 0, self.facilities.known))
+        FACILITY_KINDS.check(kind)
+        return self._cached(("hasf", kind), lambda: Tri(self.facilities.keys_present([kind])[:, 0],
+                                                        self.facilities.known))
 
     def has_tag(self, field: str, key: str) -> Tri:
         """Whether the list *field* (``plaques``, ``unified``, ``bodies``) of each community holds *key*."""
         child = self._tags(field)
-
-        def make() -> Tri:
-            names = child.key_names("key")
-            if key not in names:
-                C.TAG_VOCABS[field].check(key)
-                return Tri(np.zeros(self.n, bool), child.known)
-            count = self._cached(("tmatrix", field), lambda: child.key_matrix("key")[0])
-            return Tri(count[:, names.index(key)] > 0, child.known)
-
-        return self._cached(("tag", field, key), make)
+        C.TAG_VOCABS[field].check(key)
+        return self._cached(("tag", field, key), lambda: Tri(child.keys_present([key], "key")[:, 0], child.known))
 
     def tags_outside(self, field: str, allowed: Iterable[str]) -> np.ndarray:
         """Per tag-list row: whether its key is not among *allowed*."""

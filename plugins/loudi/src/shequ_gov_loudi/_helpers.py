@@ -35,27 +35,16 @@ def as_float(t: Tri) -> np.ndarray:
 
 def child_min(child: Any, values: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Per community: the smallest of *values* over its records matching *mask* (NaN where none or unknown)."""
-    with np.errstate(invalid="ignore"):  # a NaN value makes its community's minimum NaN, as intended
-        return -child.max(-np.asarray(values, dtype=np.float64), mask)
+    return child.min(values, mask)
 
 
 def keys_present(c: Any, child: Any, keys: Sequence[str], column: str = "kind") -> np.ndarray:
     """Per community and listed key: whether one of its records of *child* has that key.
 
-    Returns a bool matrix of shape (communities, len(keys)), in one pass over the records (one
-    ``bincount`` over community × key cells) rather than one pass per key. Rows of communities
-    whose list is missing are all False: combine with ``child.known``.
+    A bool matrix of shape (communities, len(keys)); rows of communities whose list is missing are
+    all False: combine with ``child.known``. The core computes it in one cached pass.
     """
-    names = child.key_names(column)
-    lut = np.full(len(names) + 1, -1, dtype=np.int64)  # the extra cell keeps an empty table indexable
-    for j, key in enumerate(keys):
-        if key in names:
-            lut[names.index(key)] = j
-    pos = lut[child.column(column)]
-    sel = pos >= 0
-    k = len(keys)
-    cells = child.owner[sel].astype(np.int64) * k + pos[sel]
-    return (np.bincount(cells, minlength=c.n * k) > 0).reshape(c.n, k)
+    return child.keys_present(keys, column)
 
 
 def run_lengths(owner: np.ndarray, year: np.ndarray) -> np.ndarray:

@@ -1,0 +1,77 @@
+"""Run the benchmarks: ``python -m benchmarks [NAME ...]`` (``make bench``).
+
+Each benchmark runs in a fresh process on one thread (numpy's BLAS pools set to 1); results are
+merged into ``benchmarks/results.json`` and compared with the targets of DESIGN.md.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from ._steps import STEPS
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results.json"
+ONE_CORE = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+#: (result path, comparison, target, description) — DESIGN.md's floors.
+TARGETS = [
+    ("load_divisions.load_s", "<=", 10, "load the real division list (s)"),
+    ("load_divisions.rss_peak_mb", "<=", 2048, "… its peak memory (MB)"),
+    ("national.evaluate_s", "<=", 5, "evaluate all five policies, national, what-if (s)"),
+    ("national.evaluate_peak_mb", "<=", 4096, "… peak memory of the process (MB)"),
+    ("national.generate_s", "<=", 30, "generate the national dataset (s)"),
+    ("roundtrip.read_over_parse", "<=", 1.5, "re-read ÷ JSON parse time"),
+    ("scaling.max_ratio", "<=", 11, "10× the communities ÷ time (worst step)"),
+    ("columnar_vs_loop.ratio", ">=", 20, "engine speed-up over a per-object loop"),
+]
+
+
+def _get(d: dict, path: str):
+    for k in path.split("."):
+        if not isinstance(d, dict) or k not in d:
+            return None
+        d = d[k]
+    return d
+
+
+def main(names: list[str] | None = None) -> int:
+    names = list(names or STEPS)
+    unknown = [n for n in names if n not in STEPS]
+    if unknown:
+        print(f"unknown benchmark(s): {', '.join(unknown)} (known: {', '.join(STEPS)})", file=sys.stderr)
+        return 2
+    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    env = {**os.environ, **ONE_CORE}
+    for name in names:
+        print(f"running {name} …", file=sys.stderr, flush=True)
+        proc = subprocess.run([sys.executable, "-m", "benchmarks._steps", name], cwd=HERE.parent, env=env,
+                              capture_output=True, text=True)
+        if proc.returncode != 0:
+            print(proc.stderr, file=sys.stderr)
+            results[name] = {"error": proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "failed"}
+            continue
+        results[name] = json.loads(proc.stdout.strip().splitlines()[-1])
+        if name == "scaling":
+            results[name]["max_ratio"] = max(results[name]["ratios"])
+    import shequ_gov
+
+    results["environment"] = {"python": sys.version.split()[0], "shequ_gov": shequ_gov.__version__,
+                              "cpus": os.cpu_count(), "threads": 1}
+    RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"{'benchmark':<52}{'measured':>12}{'target':>12}  ok")
+    for path, op, target, what in TARGETS:
+        v = _get(results, path)
+        ok = None if v is None else (v <= target if op == "<=" else v >= target)
+        shown = "—" if v is None else (f"{v:,.3g}" if isinstance(v, float) else f"{v:,}")
+        print(f"{what:<52}{shown:>12}{op + ' ' + str(target):>12}  {'—' if ok is None else ('yes' if ok else 'NO')}")
+    print(f"\nfull results: {RESULTS}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,151 @@
+"""The benchmark steps. Each runs in its own process: ``python -m benchmarks._steps NAME`` prints JSON."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from ._util import measure, rss_peak_mb
+
+AS_OF = dt.date(2024, 6, 30)
+FIVE = ["liaoning", "jiangsu", "loudi", "xigang", "kaizhou"]
+DIVISIONS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "cn_divisions_2023.csv.gz"
+
+
+def _available_policies() -> list[str]:
+    import shequ_gov as sg
+
+    return [p for p in FIVE if p in sg.policies.available()]
+
+
+def _best(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def load_divisions() -> dict:
+    """Read the real five-level division list (665,271 units) into a Dataset."""
+    import shequ_gov as sg
+
+    out: dict = {}
+    with measure(out, "load"):
+        ds = sg.Dataset.read(DIVISIONS)
+    out["units"] = len(ds) + ds.n_regions
+    out["rss_peak_mb"] = round(rss_peak_mb(), 1)
+    return out
+
+
+def national() -> dict:
+    """Generate the national dataset on the real skeleton, evaluate all five policies in what-if mode."""
+    import shequ_gov as sg
+    from shequ_gov import synth
+
+    out: dict = {}
+    china = sg.Dataset.read(DIVISIONS)
+    with measure(out, "generate"):
+        ds = synth.generate("national", seed=1, skeleton=china)
+    del china
+    out["generate_rss_peak_mb"] = round(rss_peak_mb(), 1)
+    out["communities"] = len(ds)
+    pols = [sg.policies.load(p) for p in _available_policies()]
+    out["policies"] = [p.id for p in pols]
+    out["rules"] = sum(len(p.rules) for p in pols)
+    sg.evaluate(ds, pols, as_of=AS_OF, mode="what-if")  # warm-up: imports, caches
+    t0 = time.perf_counter()
+    report = sg.evaluate(ds, pols, as_of=AS_OF, mode="what-if")
+    out["evaluate_s"] = round(time.perf_counter() - t0, 3)
+    out["verdicts"] = len(report)
+    out["verdicts_per_s"] = round(len(report) / out["evaluate_s"])
+    out["per_rule_s"] = {b.rule.id: round(b.seconds, 4) for b in report._blocks}
+    del report
+    with measure(out, "evaluate_traced", memory=True):
+        sg.evaluate(ds, pols, as_of=AS_OF, mode="what-if")
+    out["evaluate_alloc_mb"] = out.pop("evaluate_traced_alloc_mb")
+    out.pop("evaluate_traced_s")
+    out["evaluate_peak_mb"] = round(rss_peak_mb(), 1)  # process peak: the dataset + one evaluation
+    return out
+
+
+def roundtrip() -> dict:
+    """Write the national dataset as JSON, then parse it alone and load it as a Dataset."""
+    import shequ_gov as sg
+    from shequ_gov import synth
+
+    out: dict = {}
+    ds = synth.generate("national", seed=1)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "national.json"
+        with measure(out, "write"):
+            ds.write(path)
+        out["file_mb"] = round(os.path.getsize(path) / 2**20, 1)
+        del ds
+        with measure(out, "parse"):
+            with open(path, encoding="utf-8") as f:
+                doc = json.load(f)
+        del doc
+        with measure(out, "read"):
+            again = sg.Dataset.read(path)
+        out["communities"] = len(again)
+    out["read_over_parse"] = round(out["read_s"] / out["parse_s"], 3)
+    out["rss_peak_mb"] = round(rss_peak_mb(), 1)
+    return out
+
+
+def scaling() -> dict:
+    """Evaluation time of all five policies (what-if) at 10,000, 100,000 and 1,000,000 communities."""
+    import shequ_gov as sg
+    from shequ_gov import synth
+
+    pols = [sg.policies.load(p) for p in _available_policies()]
+    out: dict = {"policies": [p.id for p in pols], "sizes": [], "evaluate_s": []}
+    for n in (10_000, 100_000, 1_000_000):
+        ds = synth.generate(n, seed=2)
+        sg.evaluate(ds, pols, as_of=AS_OF, mode="what-if")
+        t = _best(lambda: sg.evaluate(ds, pols, as_of=AS_OF, mode="what-if"), 3 if n < 1_000_000 else 2)
+        out["sizes"].append(n)
+        out["evaluate_s"].append(round(t, 4))
+        del ds
+    e = out["evaluate_s"]
+    out["ratios"] = [round(e[1] / e[0], 2), round(e[2] / e[1], 2)]
+    return out
+
+
+def columnar_vs_loop() -> dict:
+    """The engine against a plain per-community loop over attrs objects, Loudi's 12 rules, 100,000 communities."""
+    import shequ_gov as sg
+    from shequ_gov import synth
+
+    from .loop_loudi import evaluate_loop
+
+    pol = sg.policies.load("loudi")
+    ds = synth.generate(100_000, seed=3)
+    objects = list(ds.communities)  # built before timing: the loop gets its objects for free
+    sg.evaluate(ds, pol, as_of=AS_OF, mode="what-if")
+    engine_s = _best(lambda: sg.evaluate(ds, pol, as_of=AS_OF, mode="what-if"), 3)
+    t0 = time.perf_counter()
+    loop = evaluate_loop(objects, pol, AS_OF)
+    loop_s = time.perf_counter() - t0
+    report = sg.evaluate(ds, pol, as_of=AS_OF, mode="what-if")
+    names = [s.value for s in sg.Status]
+    disagree = 0
+    for b in report._blocks:
+        eng = [names[s] for s in b.status.tolist()]
+        disagree += sum(1 for a, e in zip(loop[b.rule.id], eng) if a != e)
+    return {"policy": "loudi", "rules": len(pol.rules), "communities": len(ds), "engine_s": round(engine_s, 4),
+            "loop_s": round(loop_s, 3), "ratio": round(loop_s / engine_s, 1), "verdicts_disagreeing": disagree}
+
+
+STEPS = {"load_divisions": load_divisions, "national": national, "roundtrip": roundtrip, "scaling": scaling,
+         "columnar_vs_loop": columnar_vs_loop}
+
+if __name__ == "__main__":
+    print(json.dumps(STEPS[sys.argv[1]]()))
