@@ -93,3 +93,11 @@ class TestExports:
         report.to_csv(tmp_path / "f.csv")
         rows = list(csv.DictReader(io.StringIO((tmp_path / "f.csv").read_text(encoding="utf-8"))))
         assert len(rows) == 7 and rows[0].keys() >= {"code", "rule", "status"}
+
+
+def test_table_format_shows_rates_as_percentages(report):
+    """Pass rates print as percentages, 100 % included."""
+    from shequ_gov import Table
+
+    text = Table({"rule": ["a", "b", "c"], "pass_rate": [0.0, 1.0, float("nan")]}).format()
+    assert text.splitlines()[2:] == ["a     0.0%     ", "b     100.0%   ", "c              "]

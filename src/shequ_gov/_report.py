@@ -99,7 +99,7 @@ class Table:
         for i, r in enumerate(self.rows()):
             if limit is not None and i >= limit:
                 break
-            rows.append([_cell(v) for v in r.values()])
+            rows.append([_rate(v) if k.endswith("rate") or k.endswith("share") else _cell(v) for k, v in r.items()])
         widths = [max([_w(n)] + [_w(r[j]) for r in rows]) for j, n in enumerate(names)]
         line = lambda cells: "  ".join(_pad(c, w) for c, w in zip(cells, widths))  # noqa: E731
         out = [line(names), line(["-" * w for w in widths])] + [line(r) for r in rows]
@@ -120,6 +120,10 @@ def _cell(v: Any) -> str:
     if isinstance(v, float):
         return f"{v:.1%}" if 0 <= v <= 1 and not v.is_integer() else _fmt_number(v)
     return str(v)
+
+
+def _rate(v: Any) -> str:
+    return "" if v is None or v != v else f"{v:.1%}"
 
 
 def _w(s: str) -> int:

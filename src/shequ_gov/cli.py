@@ -60,6 +60,12 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--output", "-o", required=True, help="output file (.json or .json.gz)")
     s.add_argument("--no-progress", action="store_true", help="no progress bar")
 
+    k = sub.add_parser("catalogue", help="regenerate a plug-in README's rules table, or the docs' catalogue pages")
+    k.add_argument("what", choices=("readme", "rst"))
+    k.add_argument("path", help="README.md to update (readme) or a directory for the pages (rst)")
+    k.add_argument("--policy", help="the policy of the README (default: the README's plug-in folder name)")
+    k.add_argument("--check", action="store_true", help="do not write: exit 1 if the README is out of date")
+
     b = sub.add_parser("bench", help="run the benchmarks (see benchmarks/)")
     b.add_argument("names", nargs="*", help="benchmarks to run (default: all)")
     return p
@@ -155,6 +161,25 @@ def _synth(args: Any) -> int:
     return 0
 
 
+def _catalogue(args: Any) -> int:
+    from . import catalogue, policies
+
+    if args.what == "rst":
+        for p in catalogue.write_rst_pages(args.path, [policies.load(n) for n in policies.available()]):
+            print(p)
+        return 0
+    name = args.policy or Path(args.path).resolve().parent.name
+    pol = policies.load(name)
+    if args.check:
+        if catalogue.readme_is_current(args.path, pol):
+            return 0
+        print(f"shequ-gov: {args.path} is out of date: run `shequ-gov catalogue readme {args.path}`", file=sys.stderr)
+        return 1
+    changed = catalogue.update_readme(args.path, pol)
+    print(f"{args.path}: {'updated' if changed else 'already current'}")
+    return 0
+
+
 def _bench(args: Any) -> int:
     try:
         from benchmarks.__main__ import main as bench_main
@@ -164,7 +189,8 @@ def _bench(args: Any) -> int:
     return bench_main(args.names)
 
 
-_COMMANDS = {"policies": _policies, "evaluate": _evaluate, "explain": _explain, "synth": _synth, "bench": _bench}
+_COMMANDS = {"policies": _policies, "evaluate": _evaluate, "explain": _explain, "synth": _synth,
+             "catalogue": _catalogue, "bench": _bench}
 
 if __name__ == "__main__":
     raise SystemExit(main())
