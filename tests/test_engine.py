@@ -153,3 +153,14 @@ def test_a_null_rating_is_a_year_without_rating(example_doc):
     example_doc["communities"][0]["staff"][0]["ratings"] = {"2016": None, "2017": "competent"}
     ds = sg.Dataset.from_dict(example_doc)
     assert ds.community("431302001001").staff[0].ratings == ((2017, "competent"),)
+
+
+def test_distinct_count_of_task_kinds(example_doc):
+    """distinct_count counts each key once per community; NaN where the list is missing."""
+    from shequ_gov.rules import Inputs
+
+    example_doc["communities"][0]["tasks"] = [{"kind": "a"}, {"kind": "a"}, {"kind": "b", "role": "self"}]
+    c = Inputs(sg.Dataset.from_dict(example_doc)._st)
+    got = c.tasks.distinct_count()
+    assert got[0] == 2 and np.isnan(got[1])
+    assert c.tasks.distinct_count(mask=c.task_role_is("self").is_true)[0] == 1

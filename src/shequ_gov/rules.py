@@ -341,6 +341,23 @@ class ChildInputs:
         """Per community: true if no record is true."""
         return ~self.any(t)
 
+    def distinct_count(self, column: str = "kind", mask: np.ndarray | None = None) -> np.ndarray:
+        """Per community: how many distinct keys of *column* its records (matching *mask*) have.
+
+        Float, NaN where the list is missing. One ``bincount`` over community × key cells.
+        """
+        k = len(self.key_names(column))
+        codes = self._child.cols[column]
+        owner = self._child.owner
+        if mask is not None:
+            m = np.asarray(mask, bool)
+            codes, owner = codes[m], owner[m]
+        cells = owner.astype(np.int64) * k + codes
+        present = np.bincount(cells, minlength=self._n * k).reshape(self._n, k) > 0
+        out = present.sum(axis=1).astype(np.float64)
+        out[~self.known] = np.nan
+        return out
+
     def keys_present(self, keys: Sequence[str], column: str = "kind") -> np.ndarray:
         """Per community and key of *keys*: whether one of its records has that key (bool, shape (n, len(keys))).
 
