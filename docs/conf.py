@@ -10,6 +10,7 @@ Only extensions that ship with Sphinx are used, and nothing is fetched from the 
 
 from __future__ import annotations
 
+import doctest
 import sys
 from pathlib import Path
 
@@ -20,6 +21,10 @@ if _SRC.is_dir() and str(_SRC) not in sys.path:
     sys.path.insert(0, str(_SRC))
 
 import shequ_gov  # noqa: E402
+import shequ_gov.catalogue  # noqa: E402
+import shequ_gov.policies  # noqa: E402
+
+_DOCS = Path(__file__).resolve().parent
 
 # -- Project -----------------------------------------------------------------------------------
 
@@ -39,7 +44,8 @@ extensions = [
     "sphinx.ext.doctest",
 ]
 
-exclude_patterns = ["_build", "Thumbs.db", ".DS_Store"]
+# examples/ holds the example policy and case file the pages include and load, not pages.
+exclude_patterns = ["_build", "Thumbs.db", ".DS_Store", "examples"]
 templates_path: list[str] = []
 nitpicky = False
 # No suppress_warnings: the build runs with -W and is expected to be clean without it.
@@ -60,11 +66,33 @@ napoleon_numpy_docstring = True
 napoleon_use_rtype = False
 
 # ``python -m sphinx -b doctest docs docs/_build/doctest`` runs every example of these pages and of
-# the docstrings; docstring examples use the public names unqualified.
-doctest_global_setup = """
+# the docstrings; docstring examples use the public names unqualified (those of shequ_gov.rules,
+# and numpy as np, too). ``EXAMPLES`` is docs/examples, where the example policy of the pages
+# lives. Whitespace is normalised because report tables pad their cells with trailing blanks,
+# which the pages cannot keep.
+doctest_global_setup = f"""
+import numpy as np
 import shequ_gov as sg
 from shequ_gov import *
+from shequ_gov.rules import *
+from pathlib import Path
+EXAMPLES = Path({str(_DOCS / "examples")!r})
 """
+doctest_default_flags = (doctest.ELLIPSIS | doctest.IGNORE_EXCEPTION_DETAIL | doctest.DONT_ACCEPT_TRUE_FOR_1
+                         | doctest.NORMALIZE_WHITESPACE)
+
+# -- The policy catalogue -------------------------------------------------------------------------
+
+# One page per installed policy (and an index), generated at every build from the policies' own
+# metadata by shequ_gov.catalogue, so that the catalogue cannot drift from the code. The pages are
+# written into docs/catalogue/, which is not committed (docs/.gitignore). write_rst_pages leaves a
+# page untouched when its text has not changed, so Sphinx does not rebuild it needlessly; pages of
+# policies that are no longer installed are removed.
+_CATALOGUE = _DOCS / "catalogue"
+_catalogue_pages = shequ_gov.catalogue.write_rst_pages(
+    _CATALOGUE, [shequ_gov.policies.load(n) for n in shequ_gov.policies.available()])
+for _stale in set(_CATALOGUE.glob("*.rst")) - set(_catalogue_pages):
+    _stale.unlink()
 
 # -- HTML ----------------------------------------------------------------------------------------
 

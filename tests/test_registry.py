@@ -67,3 +67,11 @@ def test_info_rows(toy_policy):
     """info() gives id, version, distribution, jurisdiction and the number of rules."""
     row = next(r for r in policies.info() if r["id"] == "toy")
     assert row["rules"] == 4 and row["jurisdiction"] == "431300000000"
+
+
+def test_covering_names_the_policies_whose_jurisdiction_holds_a_unit(toy_policy):
+    """covering() is the jurisdiction query: inside Loudi the toy policy covers, outside it does not."""
+    assert "toy" in policies.covering("431302001001")
+    assert "toy" in policies.covering("4313")
+    assert "toy" not in policies.covering("43")
+    assert "toy" not in policies.covering("210203001001")

@@ -101,3 +101,11 @@ def test_table_format_shows_rates_as_percentages(report):
 
     text = Table({"rule": ["a", "b", "c"], "pass_rate": [0.0, 1.0, float("nan")]}).format()
     assert text.splitlines()[2:] == ["a     0.0%     ", "b     100.0%   ", "c              "]
+
+
+def test_not_applicable_verdicts_carry_no_numbers(example_doc, toy_policy):
+    """A verdict the rule did not reach (outside its area types) shows no measured or required value."""
+    example_doc["communities"][0]["area_type"] = "rural"
+    r = sg.evaluate(sg.Dataset.from_dict(example_doc), toy_policy, as_of="2023-01-01")
+    f = r.finding("431302001001", "toy.area")
+    assert f.status is sg.Status.NOT_APPLICABLE and f.measured is None and f.required is None

@@ -59,17 +59,22 @@ class Block:
         i = int(np.searchsorted(self.codes, code))
         return i if i < len(self.codes) and self.codes[i] == code else -1
 
+    def _judged(self, values: Any) -> np.ndarray:
+        # numbers belong to verdicts the rule reached: not to subjects it does not apply to
+        v = np.broadcast_to(np.asarray(values, dtype=np.float64), self.status.shape)
+        return np.where((self.status == S_NA) | (self.status == S_ERROR), np.nan, v)
+
     def measured(self) -> np.ndarray | None:
         o = self.outcome
         if o is None or o.measured is None:
             return None
-        return np.broadcast_to(np.asarray(o.measured, dtype=np.float64), self.status.shape)
+        return self._judged(o.measured)
 
     def required(self) -> np.ndarray | None:
         o = self.outcome
         if o is None or o.required is None:
             return None
-        return np.broadcast_to(np.asarray(o.required, dtype=np.float64), self.status.shape)
+        return self._judged(o.required)
 
     def shortfall(self) -> np.ndarray | None:
         """How far each FAIL is from passing (in the rule's unit); NaN elsewhere."""

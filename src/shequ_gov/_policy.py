@@ -260,6 +260,9 @@ class ParameterSet(Mapping[str, Any]):
     def __len__(self) -> int:
         return len(self._values)
 
+    def __repr__(self) -> str:
+        return "ParameterSet(" + ", ".join(f"{k}={v!r}" for k, v in self._values.items()) + ")"
+
 
 def formula(rule_id: str, *, increasing: Iterable[str] = (), decreasing: Iterable[str] = ()) -> Callable:
     """Mark a function as the vectorised formula of *rule_id*.

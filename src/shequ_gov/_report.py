@@ -65,12 +65,15 @@ class Table:
         self.columns = columns
 
     def __len__(self) -> int:
+        """The number of rows."""
         return len(next(iter(self.columns.values()))) if self.columns else 0
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
+        """The rows, as dicts."""
         return self.rows()
 
     def rows(self) -> Iterator[dict[str, Any]]:
+        """The rows, one dict each (column name → value), in order."""
         names = list(self.columns)
         cols = [c.tolist() if isinstance(c, np.ndarray) else list(c) for c in self.columns.values()]
         for values in zip(*cols):

@@ -17,7 +17,7 @@ from typing import Iterable
 
 from ._policy import Parameter, Policy, Rule, _fmt_number, _unit_label
 
-__all__ = ["markdown_table", "readme_is_current", "rst_page", "update_readme"]
+__all__ = ["markdown_table", "readme_is_current", "rst_page", "update_readme", "write_rst_pages"]
 
 START, END = "<!-- rules-table -->", "<!-- /rules-table -->"
 
@@ -92,7 +92,9 @@ def readme_is_current(path: str | Path, policy: Policy) -> bool:
 
 
 def _rst_escape(text: str) -> str:
-    return text.replace("*", "\\*").replace("`", "\\`").replace("|", "\\|")
+    # inline markup characters, and a trailing underscore (which would make a reference)
+    out = text.replace("\\", "\\\\").replace("*", "\\*").replace("`", "\\`").replace("|", "\\|")
+    return re.sub(r"(\w)_(?=\W|$)", r"\1\\_", out)
 
 
 def rst_page(policy: Policy) -> str:

@@ -23,7 +23,7 @@ import attrs
 from ._errors import PluginWarning, PolicyError
 from ._policy import Policy
 
-__all__ = ["GROUP", "available", "clear", "info", "load", "register", "unregister"]
+__all__ = ["GROUP", "available", "clear", "covering", "info", "load", "register", "unregister"]
 
 GROUP = "shequ_gov.policies"
 DISABLE_ENV = "SHEQU_GOV_DISABLE_PLUGIN_AUTOLOAD"
@@ -120,6 +120,24 @@ def clear() -> None:
     _registered.clear()
     _installed = None
     _skipped.clear()
+
+
+def covering(code: Any) -> list[str]:
+    """Ids of the available policies whose jurisdiction contains the unit *code* (short codes accepted).
+
+    >>> covering("210203001001")  # doctest: +SKIP
+    ['liaoning', 'xigang']
+    """
+    from ._codes import code_level, contains, normalize_code
+
+    c = normalize_code(code)
+    out = []
+    for name in available():
+        p = load(name)
+        # a unit is covered when it lies inside a jurisdiction (a province is not covered by a city policy)
+        if any(contains(j, c) and code_level(c).depth >= code_level(j).depth for j in p.jurisdiction):
+            out.append(name)
+    return out
 
 
 def info() -> list[dict[str, Any]]:

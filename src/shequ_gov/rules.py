@@ -51,10 +51,12 @@ class Tri:
 
     @classmethod
     def true(cls, n: int) -> "Tri":
+        """*n* values, all known true."""
         return cls(np.ones(n, bool))
 
     @classmethod
     def false(cls, n: int) -> "Tri":
+        """*n* values, all known false."""
         return cls(np.zeros(n, bool))
 
     @classmethod
