@@ -6,11 +6,13 @@
   checks from :func:`all_checks`; monotonicity inputs are listed in :data:`PERTURBATIONS`.
 - Case files (``*.cases.yaml``), collected by pytest through this package's pytest plug-in;
   :func:`load_cases` and :func:`run_case` run them by hand.
+- Citations: :func:`unverified_quotes` checks every quote against the source texts.
 """
 
 from __future__ import annotations
 
 from ._cases import Case, load_cases, run_case
+from ._citations import citations, normalise_text, unverified_quotes
 from ._checks import (
     PERTURBATIONS, all_checks, check_batch_invariance, check_determinism, check_metadata,
     check_missing_input_gives_unknown, check_monotonicity, check_not_applicable_before_start,
@@ -20,9 +22,9 @@ from ._sample import sample_document
 from ._strategies import communities, dataset_documents, datasets, regions
 
 __all__ = [
-    "PERTURBATIONS", "Case", "all_checks", "check_batch_invariance", "check_determinism", "check_metadata",
+    "PERTURBATIONS", "Case", "all_checks", "citations", "check_batch_invariance", "check_determinism", "check_metadata",
     "check_missing_input_gives_unknown", "check_monotonicity", "check_not_applicable_before_start",
     "check_order_invariance", "check_parameters", "check_policy", "check_unit_invariance", "communities",
-    "dataset_documents", "datasets", "load_cases", "parametrize_with_checks", "regions", "run_case",
-    "sample_document",
+    "dataset_documents", "datasets", "load_cases", "normalise_text", "parametrize_with_checks", "regions",
+    "run_case", "sample_document", "unverified_quotes",
 ]
