@@ -1,0 +1,177 @@
+"""Tests of the liaoning policy plug-in that the case files (tests/cases/*.cases.yaml) cannot express."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import shequ_gov as sg
+from shequ_gov.testing import parametrize_with_checks, sample_document, unverified_quotes
+from shequ_gov_liaoning import policy
+
+SEEDS = Path(__file__).resolve().parents[3].parent / "shared" / "seeds"
+
+#: The rule ids of the catalogue (STANDARDS.md, section "liaoning"), a stable API.
+CATALOGUE = [
+    "liaoning.tasks.access_list",
+    "liaoning.tasks.assist_funded",
+    "liaoning.tasks.abolished_indicators",
+    "liaoning.tasks.not_responsible_subject",
+    "liaoning.certificates.cancelled",
+    "liaoning.assessment.unified",
+    "liaoning.facilities.service_station_area",
+    "liaoning.facilities.service_station_share",
+    "liaoning.staffing.pay_vs_average_wage",
+    "liaoning.shenyang.ledgers",
+    "liaoning.shenyang.certificates",
+    "liaoning.shenyang.inspections",
+]
+
+
+@parametrize_with_checks([policy])
+def test_conformance(policy, check):
+    """The policy passes every check of the conformance kit."""
+    check(policy)
+
+
+def test_every_quote_is_verbatim_in_its_seed():
+    """Every quoted sentence (rules and parameter values) is found in the seed file of its source,
+    pinyin glosses and white space aside."""
+    assert unverified_quotes(policy, SEEDS) == []
+
+
+def test_rule_ids_are_the_catalogue_s():
+    """The policy's rule ids are exactly the catalogue's."""
+    assert sorted(r.id for r in policy.rules) == sorted(CATALOGUE)
+
+
+def test_the_installed_entry_point_gives_this_policy():
+    """The entry point shequ_gov.policies:liaoning loads this policy, with the distribution's version."""
+    loaded = sg.policies.load("liaoning")
+    assert [r.id for r in loaded.rules] == [r.id for r in policy.rules]
+    assert loaded.distribution == "shequ-gov-liaoning" and loaded.version == "0.1.0"
+
+
+class TestMetadata:
+    """What policy.toml declares, as the engine reads it."""
+
+    def test_shenyang_rules_are_scoped_to_shenyang(self):
+        """The three Shenyang caps carry scope 2101 and no other rule has a scope."""
+        scoped = {r.id: r.scope for r in policy.rules if r.scope}
+        assert scoped == {f"liaoning.shenyang.{k}": "210100000000" for k in ("ledgers", "certificates", "inspections")}
+
+    def test_station_rules_apply_to_urban_communities(self):
+        """Both service-station rules are limited to central urban and urban communities."""
+        for rid in ("liaoning.facilities.service_station_area", "liaoning.facilities.service_station_share"):
+            assert {a.value for a in policy.rule(rid).area_types} == {"central_urban", "urban"}
+
+    def test_parameters_in_force(self):
+        """The thresholds in force on the reply's date are the source's numbers, in canonical units."""
+        p = policy.params("2020-11-16")
+        assert p.service_station_min_area == 400.0
+        assert (p.shenyang_max_ledgers, p.shenyang_max_certificates, p.shenyang_max_inspections) == (22, 22, 10)
+        assert p.permanently_cancelled_certificates == 41
+        assert p.reported_station_share == pytest.approx(0.872)
+
+
+def _doc(communities, regions=None):
+    """A document with *communities* (default code 210101001001, …002) and the region chain above them;
+    *regions* gives region fields by short code."""
+    comms, chain = [], {}
+    for i, c in enumerate(communities):
+        c = {"code": f"210101001{i + 1:03d}", "name": f"社区{i + 1}", **c}
+        comms.append(c)
+        for short in (c["code"][:2], c["code"][:4], c["code"][:6], c["code"][:9]):
+            chain.setdefault(sg.normalize_code(short), {})
+    for short, fields in (regions or {}).items():
+        chain[sg.normalize_code(short)] = fields
+    return {"schema": "shequ-gov/1", "communities": comms,
+            "regions": [{"code": code, "name": f"区域{code}", **fields} for code, fields in sorted(chain.items())]}
+
+
+class TestPay:
+    """liaoning.staffing.pay_vs_average_wage beyond its case file."""
+
+    def test_annual_pay_is_twelve_months_from_the_unit_registry(self):
+        """Monthly pay is turned into annual pay with the registry's 12 months a year."""
+        from shequ_gov_liaoning.staffing import MONTHLY_TO_ANNUAL
+
+        assert MONTHLY_TO_ANNUAL == pytest.approx(12.0)
+
+    def test_explanation_names_the_city_wage_and_the_lowest_pay(self):
+        """A failing community's explanation shows the lowest annual pay and the city's wage."""
+        ds = sg.Dataset.from_dict(_doc(
+            [{"code": "210102001001", "staff": [{"roles": ["worker"], "monthly_pay": "4000 yuan/month"},
+                                                {"roles": ["director"], "monthly_pay": "7000 yuan/month"}]}],
+            {"2101": {"average_annual_wage": "60000 yuan/year"}}))
+        report = sg.evaluate(ds, policy, as_of="2021-06-30")
+        text = report.explain("210102001001", "liaoning.staffing.pay_vs_average_wage")
+        assert "FAIL" in text and "48,000 yuan/year" in text and "60,000 yuan/year" in text
+
+    def test_each_city_is_judged_against_its_own_wage(self):
+        """Communities of two cities with the same pay get verdicts from their own city's wage."""
+        staff = [{"roles": ["worker"], "monthly_pay": "5500 yuan/month"}]
+        ds = sg.Dataset.from_dict(_doc(
+            [{"code": "210102001001", "staff": staff}, {"code": "210203001001", "staff": staff},
+             {"code": "210302001001", "staff": staff}],
+            {"2101": {"average_annual_wage": "60000 yuan/year"}, "2102": {"average_annual_wage": "70000 yuan/year"}}))
+        report = sg.evaluate(ds, policy, as_of="2021-06-30")
+        rid = "liaoning.staffing.pay_vs_average_wage"
+        assert [report.status(c, rid).value for c in ("210102001001", "210203001001", "210302001001")] == \
+            ["pass", "fail", "unknown"]
+
+
+class TestStationShare:
+    """liaoning.facilities.service_station_share beyond its case file."""
+
+    def test_share_matches_a_plain_count_on_a_large_sample(self):
+        """On a varied sample the measured share equals meeting / urban counted, where every input is known."""
+        doc = sample_document(("21",), n=400, seed=11)
+        # make every urban community's station area known, so the share is certain
+        for c in doc["communities"]:
+            c["area_type"] = c.get("area_type") or "rural"
+            c["facilities"] = [f for f in (c.get("facilities") or []) if f.get("kind") != "service_housing"]
+            c["facilities"].append({"kind": "service_housing", "area": 300 + (int(c["code"][-3:]) * 37) % 250})
+        ds = sg.Dataset.from_dict(doc)
+        report = sg.evaluate(ds, policy, as_of="2022-01-01")
+        inside = [c for c in doc["communities"] if c["code"].startswith("21")
+                  and c["area_type"] in ("central_urban", "urban")]
+        expected = sum(f["area"] >= 400 for c in inside for f in c["facilities"] if f["kind"] == "service_housing") \
+            / len(inside)
+        f = report.finding("21", "liaoning.facilities.service_station_share")
+        assert f.status is sg.Status.MEASURED
+        assert f.measured == pytest.approx(expected)
+
+    def test_unknown_share_shows_its_bounds(self):
+        """Where a station's area is missing the share is UNKNOWN and the explanation gives both bounds."""
+        ds = sg.Dataset.from_dict(_doc([
+            {"area_type": "urban", "facilities": [{"kind": "service_housing", "area": 500}]},
+            {"code": "210101001002", "area_type": "urban", "facilities": [{"kind": "service_housing"}]},
+        ]))
+        report = sg.evaluate(ds, policy, as_of="2022-01-01")
+        text = report.explain("21", "liaoning.facilities.service_station_share")
+        assert report.status("21", "liaoning.facilities.service_station_share") is sg.Status.UNKNOWN
+        assert "lower bound" in text and "upper bound" in text
+
+
+class TestTasks:
+    """Task rules and whole-dataset runs."""
+
+    def test_explanation_names_the_offending_task(self):
+        """A failing task rule names the task that offends, in Chinese and English."""
+        ds = sg.Dataset.from_dict(_doc([{"tasks": [
+            {"kind": "elderly_visits", "role": "self"},
+            {"kind": "urban_management", "role": "responsible"}]}]))
+        report = sg.evaluate(ds, policy, as_of="2021-01-01")
+        text = report.explain("210101001001", "liaoning.tasks.not_responsible_subject")
+        offending = text.split("offending tasks")[1].split("Source")[0]
+        assert "城市管理" in offending and "urban management" in offending and "elderly" not in offending
+
+    def test_rules_run_once_over_many_communities(self):
+        """A 2,000-community sample is judged by every rule with no ERROR verdict."""
+        ds = sg.Dataset.from_dict(sample_document(("21",), n=2000, seed=3))
+        report = sg.evaluate(ds, policy, as_of="2022-01-01", mode="what-if")
+        statuses = set(report.findings.columns["status"].tolist())
+        assert "error" not in statuses and {"pass", "fail", "unknown"} <= statuses
