@@ -144,16 +144,17 @@ class TestStationShare:
         assert f.status is sg.Status.MEASURED
         assert f.measured == pytest.approx(expected)
 
-    def test_unknown_share_shows_its_bounds(self):
-        """Where a station's area is missing the share is UNKNOWN and the explanation gives both bounds."""
+    def test_missing_areas_are_left_out_and_the_bounds_shown(self):
+        """A station whose area is missing is left out of the share; the explanation counts it and gives both bounds."""
         ds = sg.Dataset.from_dict(_doc([
             {"area_type": "urban", "facilities": [{"kind": "service_housing", "area": 500}]},
             {"code": "210101001002", "area_type": "urban", "facilities": [{"kind": "service_housing"}]},
         ]))
         report = sg.evaluate(ds, policy, as_of="2022-01-01")
         text = report.explain("21", "liaoning.facilities.service_station_share")
-        assert report.status("21", "liaoning.facilities.service_station_share") is sg.Status.UNKNOWN
-        assert "lower bound" in text and "upper bound" in text
+        f = report.finding("21", "liaoning.facilities.service_station_share")
+        assert f.status is sg.Status.MEASURED and f.measured == 1
+        assert "lower bound" in text and "upper bound" in text and "data missing / 数据缺失未计入: 1" in text
 
 
 class TestTasks:

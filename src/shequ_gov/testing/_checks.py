@@ -356,8 +356,8 @@ def check_unit_invariance(policy: Policy) -> None:
         dims = []
         for name in b.rule.parameters:
             p = policy.parameters[name]
-            if p.unit and not isinstance(p.values[0].value, tuple):
-                dims.append(ureg.Unit(p.unit).dimensionality)
+            if p.values and not isinstance(p.values[0].value, tuple):  # list parameters have no dimension
+                dims.append(ureg.Unit(p.unit).dimensionality if p.unit else ureg.dimensionless.dimensionality)
         if dims and dim not in dims:
             problems.append(f"{b.rule.id}: compares values in {o.unit or 'plain numbers'} against parameters in "
                             + ", ".join(policy.parameters[n].unit for n in b.rule.parameters))

@@ -18,34 +18,48 @@ _OTHER_PLAQUES = ["老年协会", "文明单位"]
 
 
 def _code_under(prefix: str, i: int) -> tuple[str, str]:
-    """A street and community code under the 12-digit *prefix* code, varied by *i*."""
+    """The *i*-th street and community code under the 12-digit *prefix*: distinct for distinct *i*.
+
+    The levels below the prefix cycle through a few cities, districts and streets (so that
+    region-level rules see several regions); the community number grows with *i*, and the street
+    number moves on every 999 communities.
+    """
+    from itertools import product
+
     from .._codes import code_level
 
-    lv = code_level(prefix)
-    d = lv.digits
+    d = code_level(prefix).digits
+    ranges = [range(1, 4) if d <= 2 else [None], range(1, 3) if d <= 4 else [None], range(1, 4)]
+    combos = list(product(*ranges))
+    city, district, street = combos[i % len(combos)]
+    k = i // len(combos)
     s = prefix[:d]
-    fill = {2: f"{1 + i % 3:02d}", 4: f"{1 + i % 2:02d}", 6: f"{1 + i % 3:03d}"}
-    while len(s) < 9:
-        s += fill[len(s)]
-    return s + "000", s + f"{1 + i // 9 % 999:03d}"
+    if city is not None:
+        s += f"{city:02d}"
+    if district is not None:
+        s += f"{district:02d}"
+    s += f"{street + 3 * (k // 999):03d}"
+    return s + "000", s + f"{k % 999 + 1:03d}"
 
 
 def sample_document(jurisdictions: tuple[str, ...], n: int = 240, seed: int = 0,
                     outside: int = 12) -> dict[str, Any]:
     """An interchange document with *n* communities inside *jurisdictions* and *outside* elsewhere."""
+    from .._codes import normalize_code
+
+    jurisdictions = tuple(normalize_code(j) for j in jurisdictions)  # short forms such as "21" too
     rng = np.random.default_rng(seed)
     comms: list[dict[str, Any]] = []
     codes: set[str] = set()
     homes = list(jurisdictions) * (n // max(1, len(jurisdictions)) + 1)
     others = ["110101000000", "650102000000"]
-    k = 0
+    counters: dict[str, int] = {}
     for i in range(n + outside):
         base = homes[i] if i < n else others[i % 2]
+        k = counters.get(base, 0)
+        counters[base] = k + 1
         street, code = _code_under(base, k)
-        k += 1
-        while code in codes:
-            street, code = _code_under(base, k)
-            k += 1
+        assert code not in codes  # _code_under is injective per base, and bases do not overlap
         codes.add(code)
         comms.append(_community(rng, code, street))
     regions: dict[str, dict[str, Any]] = {}

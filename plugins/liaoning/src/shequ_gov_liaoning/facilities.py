@@ -44,20 +44,28 @@ def service_station_share(c, p):
     Source: "3828个城市社区服务站达省定标准(400),占社区总数的87.2%". An indicator (no pass or
     fail): for each province, among the communities the rule selects (``c.selected``: urban,
     inside the jurisdiction), the share whose ``service_housing`` area is at least
-    ``service_station_min_area``. Where some station's area (or some community's area type) is
-    missing the share is only bounded, and the value is UNKNOWN; the bounds are shown among
-    the inputs. The source's own figures (87.2 %, 3,828 stations, 549 m² on average) are
-    parameters, shown for comparison. Interpretation: the source's denominator is "社区总数"
-    (3828 / 0.872 ≈ 4,390, possibly all communities); this indicator counts urban ones.
+    ``service_station_min_area``, counted over the communities whose verdict is known — as a
+    statistics office reports a share over the stations it has figures for. Communities whose
+    area (or area type) is missing are left out of both counts; how many there are, and the
+    bounds of the share if they all met or all missed the standard, are among the inputs. The
+    value is UNKNOWN only where no selected community has a known verdict. The source's own
+    figures (87.2 %, 3,828 stations, 549 m² on average) are parameters, shown for comparison.
+    Interpretation: the source's denominator is "社区总数" (3828 / 0.872 ≈ 4,390, possibly all
+    communities); this indicator counts urban ones.
     """
     meets = at_least(_station_area(c), p.service_station_min_area).result
     provinces = c.regions("province")
     low, high, total = provinces.share(meets)
-    value = np.where((low == high) & (total > 0), low, np.nan)
-    n_meeting = provinces.count(c.selected.is_true & meets.is_true)
+    counted = c.selected.is_true & meets.known
+    n_known = provinces.count(counted)
+    n_meeting = provinces.count(counted & meets.is_true)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = np.where(n_known > 0, n_meeting / n_known, np.nan)
+    n_unknown = provinces.count(c.selected.is_true & ~meets.known) + provinces.count(~c.selected.known)
     reported = np.full(provinces.n, float(p.reported_station_share))
     return measure(value, unit="", inputs={
-        "urban communities counted / 统计的城市社区数": (total, ""),
+        "urban communities with a known verdict / 有数据的城市社区数": (n_known, ""),
+        "communities left out, data missing / 数据缺失未计入": (n_unknown, ""),
         "stations meeting the standard / 达标社区服务站数": (n_meeting, ""),
         "share, lower bound / 比例下限": (low, ""),
         "share, upper bound / 比例上限": (high, ""),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from shequ_gov import formula, ureg
-from shequ_gov.rules import at_least, condition
+from shequ_gov.rules import at_least
 
 #: Months in a year, from the unit registry (yuan/month → yuan/year), not a literal.
 MONTHLY_TO_ANNUAL = float(ureg.Quantity(1, "yuan/month").to("yuan/year").magnitude)
@@ -37,8 +37,10 @@ def pay_vs_average_wage(c, p):
     each_reaches = at_least(annual, wage[c.staff.owner]).result
     result = c.staff.all(each_reaches).where(~np.isnan(wage))
     known_pay = ~np.isnan(annual)
-    lowest = -c.staff.max(-annual, known_pay)
-    return condition(result, measured=lowest, required=wage, unit="yuan/year", inputs={
+    lowest = c.staff.min(annual, known_pay)
+    # the verdict is the Kleene one above; at_least reports the lowest pay against the wage, and
+    # for a FAIL the shortfall of the lowest-paid worker
+    return at_least(lowest, wage, result=result, unit="yuan/year", inputs={
         "lowest annual pay (monthly × 12) / 最低年报酬": (lowest, "yuan/year"),
         "city's previous-year average wage / 上年度当地社会平均工资": (wage, "yuan/year"),
         "staff / 社区工作者人数": (c.staff_count(), ""),

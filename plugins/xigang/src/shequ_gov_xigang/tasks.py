@@ -32,21 +32,8 @@ def access_list(c, p):
 
 
 def distinct_kinds(c) -> np.ndarray:
-    """Per community: how many distinct task kinds it has.
-
-    Vectorised over (owner, kind) pairs encoded as one integer: sorted, each first occurrence
-    counted for its owner (the same as ``np.unique`` of the pairs, and several times faster on
-    large tables). NaN where the task list is missing.
-    """
-    owner = c.tasks.owner.astype(np.int64)
-    kind = c.tasks.column("kind").astype(np.int64)
-    width = int(kind.max()) + 1 if len(kind) else 1
-    pairs = np.sort(owner * width + kind)
-    first = np.ones(len(pairs), dtype=bool)
-    np.not_equal(pairs[1:], pairs[:-1], out=first[1:])
-    out = np.bincount(pairs[first] // width, minlength=c.n).astype(np.float64)
-    out[~c.tasks.known] = np.nan
-    return out
+    """Per community: how many distinct task kinds it has (NaN where the task list is missing)."""
+    return c.tasks.distinct_count("kind")
 
 
 @formula("xigang.tasks.access_list_size", decreasing=["tasks:urban_management", "tasks:law_enforcement"])

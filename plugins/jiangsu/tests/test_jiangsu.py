@@ -1,0 +1,246 @@
+"""Tests of the jiangsu policy plug-in beyond its case files (tests/cases/*.cases.yaml).
+
+Conformance (the core's kit), citations found verbatim in the seed text, the catalogue's rule ids,
+and behaviour a case file cannot state: the village / community split of the one-shoulder
+indicator and the parameters in force.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+import shequ_gov as sg
+from shequ_gov.testing import parametrize_with_checks, unverified_quotes
+from shequ_gov_jiangsu import policy
+
+SEEDS = Path(__file__).resolve().parents[3].parent / "shared" / "seeds"
+
+#: The rule ids of the catalogue (STANDARDS.md, section jiangsu): part of the stable API.
+CATALOGUE = [
+    "jiangsu.facilities.area_per_households",
+    "jiangsu.tasks.access_list",
+    "jiangsu.tasks.negative_list",
+    "jiangsu.leadership.one_shoulder",
+    "jiangsu.leadership.one_shoulder_share",
+    "jiangsu.grid.coverage",
+    "jiangsu.staffing.salary_scale",
+    "jiangsu.committees.required",
+    "jiangsu.services.life_circle",
+    "jiangsu.funding.operating",
+]
+
+_PINYIN = re.compile(r"\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]+\)")
+
+
+def _normal(text: str) -> str:
+    return re.sub(r"\s+", "", _PINYIN.sub("", text))
+
+
+def _seed_text(source) -> str:
+    while source.file is None and source.cited_in is not None:
+        source = policy.sources[source.cited_in]
+    assert source.file, f"source {source.id} names no seed file (directly or through cited_in)"
+    return _normal((SEEDS / source.file).read_text(encoding="utf-8"))
+
+
+def _citations():
+    for r in policy.rules:
+        yield f"rule {r.id}", r.citation
+    for name, p in policy.parameters.items():
+        for v in p.values:
+            yield f"parameter {name} from {v.start}", v.citation
+
+
+@parametrize_with_checks([policy])
+def test_conformance(policy, check):
+    check(policy)
+
+
+class TestCitations:
+    def test_every_quote_is_verbatim_in_its_seed_file(self):
+        """Each quote of a rule or a parameter value appears in the seed text, glosses and whitespace aside."""
+        assert unverified_quotes(policy, SEEDS) == []
+
+    @pytest.mark.parametrize("where, citation", list(_citations()), ids=lambda x: x if isinstance(x, str) else "")
+    def test_quote_is_verbatim_in_the_seed(self, where, citation):
+        """The same, one test per citation, with the normalisation spelled out here (pinyin glosses, white space)."""
+        assert _normal(citation.quote) in _seed_text(citation.source), f"{where}: quote not in the seed"
+
+    def test_every_source_reaches_a_seed_file(self):
+        """Each source has a seed file, itself or through the document citing it."""
+        for s in policy.sources.values():
+            assert _seed_text(s)
+
+
+class TestCatalogue:
+    def test_rule_ids_are_the_catalogues(self):
+        """The rule ids are exactly the catalogue's, in its order."""
+        assert [r.id for r in policy.rules] == CATALOGUE
+
+    def test_policy_is_installed_under_its_id(self):
+        """The plug-in is discovered through its entry point."""
+        assert sg.policies.load("jiangsu").id == "jiangsu"
+        assert "jiangsu" in sg.policies.available()
+
+    def test_every_rule_starts_on_the_replys_date(self):
+        """The reply of 2022-06-24 dates every rule (the text gives no other date)."""
+        assert {r.start.isoformat() for r in policy.rules} == {"2022-06-24"}
+
+
+def _province(communities: list[dict]) -> sg.Dataset:
+    regions = [{"code": "320000000000", "name": "江苏省", "level": "province"},
+               {"code": "320100000000", "name": "南京市", "level": "city", "parent": "320000000000"},
+               {"code": "320102000000", "name": "玄武区", "level": "district", "parent": "320100000000"},
+               {"code": "320102001000", "name": "街道", "level": "street", "parent": "320102000000"}]
+    comms = [{"code": f"320102001{i + 1:03d}", "name": f"社区{i + 1}", "parent": "320102001000", **c}
+             for i, c in enumerate(communities)]
+    return sg.Dataset.from_dict({"schema": "shequ-gov/1", "regions": regions, "communities": comms})
+
+
+ONE = [{"roles": ["secretary", "director"]}]
+TWO = [{"roles": ["secretary"]}, {"roles": ["director"]}]
+
+
+class TestOneShoulderShare:
+    def test_villages_and_communities_are_shown_apart(self):
+        """The explanation splits the share into villages and communities beside the reported figures."""
+        ds = _province([{"area_type": "rural", "staff": ONE}, {"area_type": "rural", "staff": TWO},
+                        {"area_type": "urban", "staff": ONE}, {"area_type": "township", "staff": ONE}])
+        report = sg.evaluate(ds, policy, as_of="2023-01-01")
+        assert report.finding("32", "jiangsu.leadership.one_shoulder_share").measured == pytest.approx(0.75)
+        text = report.explain("32", "jiangsu.leadership.one_shoulder_share")
+        assert "share among villages / 村“一肩挑”比例: 0.5" in text
+        assert "share among communities / 社区“一肩挑”比例: 1" in text
+        assert "reported, villages / 来源报告村比例: 0.975" in text
+        assert "reported, communities / 来源报告社区比例: 0.946" in text
+
+    def test_communities_without_staff_are_left_out_and_bound_the_share(self):
+        """A community without a staff list is left out of the share; the explanation gives the bounds."""
+        ds = _province([{"area_type": "urban", "staff": ONE}, {"area_type": "urban", "staff": TWO},
+                        {"area_type": "urban"}])
+        report = sg.evaluate(ds, policy, as_of="2023-01-01")
+        assert report.finding("32", "jiangsu.leadership.one_shoulder_share").measured == pytest.approx(0.5)
+        text = report.explain("32", "jiangsu.leadership.one_shoulder_share")
+        for line in ("communities counted / 村(社区)数: 3",
+                     "communities with a staff list / 有工作人员名单的村(社区)数: 2",
+                     "share if the others had none / 比例下限: 0.3333",
+                     "share if the others all had it / 比例上限: 0.6667"):
+            assert line in text
+
+    def test_a_community_without_area_type_is_in_neither_part(self):
+        """The village / community split leaves out a community whose area type is missing."""
+        ds = _province([{"area_type": "rural", "staff": ONE}, {"staff": TWO}])
+        report = sg.evaluate(ds, policy, as_of="2023-01-01")
+        assert report.finding("32", "jiangsu.leadership.one_shoulder_share").measured == pytest.approx(0.5)
+        text = report.explain("32", "jiangsu.leadership.one_shoulder_share")
+        assert "share among villages / 村“一肩挑”比例: 1" in text
+        assert "share among communities / 社区“一肩挑”比例: missing" in text
+
+
+class TestParameters:
+    def test_negative_list_defaults_to_the_eight_kinds(self):
+        """The negative list, which the source does not spell out, defaults to the eight listed task kinds."""
+        assert set(policy.params("2023-01-01").negative_list_task_kinds) == {
+            "law_enforcement", "demolition", "environmental_rectification", "urban_management",
+            "investment_attraction", "tax_assistance", "revenue_generation", "production_safety"}
+
+    def test_scale_and_circles_are_parameters(self):
+        """The 3 posts, 18 grades, 15 minutes and 3 km are parameters with units, not literals."""
+        p = policy.params("2023-01-01")
+        assert (p.salary_posts, p.salary_grades) == (3, 18)
+        assert p.life_circle_max_minutes == 15
+        assert policy.parameters["life_circle_max_minutes"].unit == "minute"
+        assert p.life_circle_max_distance_rural == 3
+        assert policy.parameters["life_circle_max_distance_rural"].unit == "km"
+
+
+class TestExplanations:
+    def test_offending_tasks_are_named(self):
+        """A negative-list failure names the offending task."""
+        ds = _province([{"area_type": "urban", "tasks": [{"kind": "urban_management", "role": "responsible"},
+                                                          {"kind": "民政统计", "role": "self"}]}])
+        report = sg.evaluate(ds, policy, as_of="2023-01-01")
+        text = report.explain("320102001001", "jiangsu.tasks.negative_list")
+        offending = text.split("offending")[-1].split("Source / 依据")[0]
+        assert "城市管理" in offending and "民政统计" not in offending
+
+    def test_staff_off_the_scale_are_named(self):
+        """A salary-scale failure names the staff member who is not placed."""
+        ds = _province([{"area_type": "urban", "staff": [{"roles": ["secretary", "director"], "post": 1, "grade": 3},
+                                                          {"roles": ["worker"], "post": 0, "grade": 0}]}])
+        report = sg.evaluate(ds, policy, as_of="2023-01-01")
+        text = report.explain("320102001001", "jiangsu.staffing.salary_scale")
+        assert "staff member #2" in text and "staff member #1" not in text
+
+
+POLICY_TOML = Path(__file__).resolve().parents[1] / "src" / "shequ_gov_jiangsu" / "policy.toml"
+
+
+def _policy_with(tmp_path, old: str, new: str) -> sg.Policy:
+    """The jiangsu policy loaded from a copy of its data file with one value written differently."""
+    from shequ_gov_jiangsu import facilities, funding, governance, leadership, staffing, tasks
+
+    text = POLICY_TOML.read_text(encoding="utf-8")
+    assert text.count(old) == 1, old
+    path = tmp_path / "policy.toml"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return sg.Policy.from_toml(path, [facilities, tasks, leadership, governance, staffing, funding])
+
+
+class TestThresholdsFromTheDataFile:
+    def test_grades_of_the_scale_are_read_from_policy_toml(self, tmp_path):
+        """With 12 grades instead of 18, a worker at grade 15 is off the scale."""
+        changed = _policy_with(tmp_path, "value = 18\n", "value = 12\n")
+        ds = _province([{"area_type": "urban", "staff": [{"roles": ["worker"], "post": 2, "grade": 15}]}])
+        rid = "jiangsu.staffing.salary_scale"
+        assert sg.evaluate(ds, policy, as_of="2023-01-01").status("320102001001", rid) is sg.Status.PASS
+        assert sg.evaluate(ds, changed, as_of="2023-01-01").status("320102001001", rid) is sg.Status.FAIL
+
+    def test_walking_time_is_read_from_policy_toml(self, tmp_path):
+        """With a 10-minute circle, 12 minutes' walk fails."""
+        changed = _policy_with(tmp_path, 'value = "15 minute"', 'value = "10 minute"')
+        ds = _province([{"area_type": "urban", "convenience_minutes": 12}])
+        rid = "jiangsu.services.life_circle"
+        assert sg.evaluate(ds, policy, as_of="2023-01-01").status("320102001001", rid) is sg.Status.PASS
+        assert sg.evaluate(ds, changed, as_of="2023-01-01").status("320102001001", rid) is sg.Status.FAIL
+
+    def test_negative_list_is_read_from_policy_toml(self, tmp_path):
+        """Taking urban management off the negative list lets a community be responsible for it."""
+        changed = _policy_with(tmp_path, '"environmental_rectification", "urban_management", "investment_attraction"',
+                               '"environmental_rectification", "investment_attraction"')
+        ds = _province([{"area_type": "urban", "tasks": [{"kind": "urban_management", "role": "responsible"}]}])
+        rid = "jiangsu.tasks.negative_list"
+        assert sg.evaluate(ds, policy, as_of="2023-01-01").status("320102001001", rid) is sg.Status.FAIL
+        assert sg.evaluate(ds, changed, as_of="2023-01-01").status("320102001001", rid) is sg.Status.PASS
+
+
+class TestWholeColumns:
+    def test_every_community_rule_passes_fails_and_is_unknown_somewhere_on_generated_data(self):
+        """On the kit's sample data no rule raises, and each community rule meets PASS, FAIL and UNKNOWN."""
+        from shequ_gov.testing import sample_document
+
+        ds = sg.Dataset.from_dict(sample_document(policy.jurisdiction, n=600, seed=11))
+        cols = sg.evaluate(ds, policy, as_of="2024-06-30", mode="what-if").findings.columns
+        seen: dict[str, set] = {}
+        for rid, status in zip(cols["rule"], cols["status"]):
+            seen.setdefault(rid, set()).add(status)
+        assert sorted(seen) == sorted(CATALOGUE)
+        for rid, statuses in seen.items():
+            assert "error" not in statuses, rid
+            if policy.rule(rid).level is sg.Level.COMMUNITY:
+                assert {"pass", "fail", "unknown"} <= statuses, (rid, statuses)
+        assert "measured" in seen["jiangsu.leadership.one_shoulder_share"]
+
+    def test_a_batch_gives_each_community_its_own_circle(self):
+        """One evaluation over mixed area types applies the minutes to urban and the distance to the others."""
+        batch = [{"area_type": "central_urban", "convenience_minutes": 14, "convenience_distance": 9},
+                 {"area_type": "urban", "convenience_minutes": 16, "convenience_distance": 1},
+                 {"area_type": "township", "convenience_minutes": 40, "convenience_distance": 2.9},
+                 {"area_type": "rural", "convenience_minutes": 5, "convenience_distance": 3.1},
+                 {"convenience_minutes": 5, "convenience_distance": 1}]
+        r = sg.evaluate(_province(batch), policy, as_of="2023-01-01")
+        got = [r.status(f"320102001{i + 1:03d}", "jiangsu.services.life_circle").value for i in range(len(batch))]
+        assert got == ["pass", "fail", "pass", "fail", "unknown"]

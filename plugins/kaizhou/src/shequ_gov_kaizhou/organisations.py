@@ -1,0 +1,39 @@
+"""Kaizhou's rules on the community's own organisations: the three councils and the supervision committee.
+
+Source: 开州府办发〔2020〕113号, part 一(二) 发挥自治组织基础作用.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from shequ_gov import formula
+from shequ_gov.rules import Tri, condition
+
+
+@formula("kaizhou.councils.three")
+def councils_three(c, p):
+    """The red-and-white affairs council, the residents' council and the moral review council exist.
+
+    Source: “完善和规范红白理事会、居民议事会、道德评议会”.
+    Passes when ``bodies`` holds every key of ``required_councils``; a missing ``bodies`` list
+    is UNKNOWN.
+    """
+    keys = p.required_councils
+    present = c.bodies.keys_present(keys, "key")  # (communities, keys), one cached pass
+    known = c.bodies.known
+    result = Tri(present.all(axis=1), known)
+    count = np.where(known, present.sum(axis=1), np.nan)
+    return condition(result, measured=count, required=float(len(keys)), inputs={
+        "required councils present / 已设议事组织数": (count, ""),
+    }, note="required / 必备: " + ", ".join(keys))
+
+
+@formula("kaizhou.governance.supervision_committee")
+def supervision_committee(c, p):
+    """A village or residents' affairs supervision committee exists.
+
+    Source: “建立健全村(居)务监督委员会”. Passes when ``bodies`` holds
+    ``supervision_committee``; a missing ``bodies`` list is UNKNOWN.
+    """
+    return condition(c.has_tag("bodies", "supervision_committee"))
