@@ -164,3 +164,16 @@ def test_distinct_count_of_task_kinds(example_doc):
     got = c.tasks.distinct_count()
     assert got[0] == 2 and np.isnan(got[1])
     assert c.tasks.distinct_count(mask=c.task_role_is("self").is_true)[0] == 1
+
+
+def test_distinct_count_and_presence_beyond_64_kinds(example_doc):
+    """With more than 64 distinct task kinds in the data the same answers come from the fallback path."""
+    from shequ_gov.rules import Inputs
+
+    kinds = [f"事项{i}" for i in range(70)]
+    example_doc["communities"][0]["tasks"] = [{"kind": k} for k in kinds + kinds[:5]]
+    example_doc["communities"][1]["tasks"] = [{"kind": "urban_management"}]
+    c = Inputs(sg.Dataset.from_dict(example_doc)._st)
+    assert c.tasks.distinct_count().tolist() == [70.0, 1.0]
+    present = c.tasks.keys_present(["事项69", "urban_management", "no_such"])
+    assert present.tolist() == [[True, False, False], [False, True, False]]

@@ -294,28 +294,30 @@ class ChildInputs:
     def sum(self, values: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
         """Per community: the sum of *values* over its records (matching *mask*); NaN if any is NaN or the list is missing."""
         v = np.asarray(values, dtype=np.float64)
-        nan = np.isnan(v)
-        if mask is not None:
+        owner = self._child.owner
+        if mask is not None:  # work on the selected records only: small temporaries
             m = np.asarray(mask, dtype=bool)
-            nan &= m
-            v = np.where(m & ~nan, v, 0.0)
-        elif nan.any():
-            v = np.where(nan, 0.0, v)
-        total = np.bincount(self._child.owner, weights=v, minlength=self._n).astype(np.float64)
-        bad = self._segment_counts(nan) > 0
-        total[bad | ~self.known] = np.nan
+            v, owner = v[m], owner[m]
+        nan = np.isnan(v)
+        has_nan = bool(nan.any())
+        total = np.bincount(owner, weights=np.where(nan, 0.0, v) if has_nan else v,
+                            minlength=self._n).astype(np.float64)
+        if has_nan:
+            total[np.bincount(owner[nan], minlength=self._n) > 0] = np.nan
+        total[~self.known] = np.nan
         return total
 
     def _extreme(self, values: np.ndarray, mask: np.ndarray | None, empty: float, ufunc: Any, start: float) -> np.ndarray:
         v = np.asarray(values, dtype=np.float64)
         nan = np.isnan(v)
         sel = ~nan if mask is None else (np.asarray(mask, bool) & ~nan)
-        # records are grouped by community: one reduceat over the CSR segments (a sentinel keeps the
-        # last, possibly empty, segment in range; empty segments are set afterwards)
-        filled = np.append(np.where(sel, v, start), start)
+        filled = np.where(sel, v, start)
         off = self._child.offsets
-        out = ufunc.reduceat(filled, off[:-1]) if self._n else np.zeros(0)
-        out[(off[1:] == off[:-1]) | (out == start)] = empty
+        out = np.full(self._n, start)
+        nonempty = off[1:] > off[:-1]
+        if len(filled):  # one reduceat over the non-empty CSR segments (see _presence_bits)
+            out[nonempty] = ufunc.reduceat(filled, off[:-1][nonempty])
+        out[out == start] = empty
         unknown = self._segment_counts(nan if mask is None else (np.asarray(mask, bool) & nan)) > 0
         out[unknown | ~self.known] = np.nan
         return out
@@ -343,20 +345,52 @@ class ChildInputs:
         """Per community: true if no record is true."""
         return ~self.any(t)
 
+    def _presence_bits(self, column: str, mask: np.ndarray | None = None) -> np.ndarray | None:
+        """Per community, a 64-bit mask of the keys its records (matching *mask*) have; None beyond 64 keys.
+
+        One ``bitwise_or.reduceat`` over the records, which are grouped by community.
+        """
+        if len(self.key_names(column)) > 64:
+            return None
+        key = ("bits", column) if mask is None else None
+        if key is not None and key in self._cache:
+            return self._cache[key]
+        k = len(self.key_names(column))
+        dtype = np.uint8 if k <= 8 else np.uint16 if k <= 16 else np.uint32 if k <= 32 else np.uint64
+        codes = self._child.cols[column]
+        bit = np.left_shift(dtype(1), codes.astype(dtype, copy=False), dtype=dtype)
+        if mask is not None:
+            bit[~np.asarray(mask, bool)] = 0
+        off = self._child.offsets
+        if not self._n:
+            return np.zeros(0, np.uint64)
+        out = np.zeros(self._n, dtype)
+        nonempty = off[1:] > off[:-1]
+        if len(bit):
+            # records are grouped by community: reducing from each non-empty segment's start to the
+            # next one's covers exactly that segment (empty segments in between hold no records)
+            out[nonempty] = np.bitwise_or.reduceat(bit, off[:-1][nonempty])
+        out = out.astype(np.uint64)
+        if key is not None:
+            self._cache[key] = out
+        return out
+
     def distinct_count(self, column: str = "kind", mask: np.ndarray | None = None) -> np.ndarray:
         """Per community: how many distinct keys of *column* its records (matching *mask*) have.
 
-        Float, NaN where the list is missing. One ``bincount`` over community × key cells.
+        Float, NaN where the list is missing.
         """
-        k = len(self.key_names(column))
-        codes = self._child.cols[column]
-        owner = self._child.owner
-        if mask is not None:
-            m = np.asarray(mask, bool)
-            codes, owner = codes[m], owner[m]
-        cells = owner.astype(np.int64) * k + codes
-        present = np.bincount(cells, minlength=self._n * k).reshape(self._n, k) > 0
-        out = present.sum(axis=1).astype(np.float64)
+        bits = self._presence_bits(column, mask)
+        if bits is not None:
+            out = _popcount(bits).astype(np.float64)
+        else:  # more than 64 distinct keys in the data: a community × key table
+            k = len(self.key_names(column))
+            codes, owner = self._child.cols[column], self._child.owner
+            if mask is not None:
+                m = np.asarray(mask, bool)
+                codes, owner = codes[m], owner[m]
+            cells = np.unique(owner.astype(np.int64) * k + codes)
+            out = np.bincount(cells // k, minlength=self._n).astype(np.float64)
         out[~self.known] = np.nan
         return out
 
@@ -364,14 +398,19 @@ class ChildInputs:
         """Per community and key of *keys*: whether one of its records has that key (bool, shape (n, len(keys))).
 
         Rows of communities whose list is missing are all False: combine with :attr:`known`.
-        Computed in one pass for every key and cached.
         """
-        counts = self._cache.get(("counts", column))
-        if counts is None:
-            counts = self._cache[("counts", column)] = self.key_matrix(column)[0]
         names = self.key_names(column)
         index = {k: i for i, k in enumerate(names)}
-        cols = [counts[:, index[k]] > 0 if k in index else np.zeros(self._n, bool) for k in keys]
+        bits = self._presence_bits(column)
+        cols = []
+        for k in keys:
+            i = index.get(k)
+            if i is None:
+                cols.append(np.zeros(self._n, bool))
+            elif bits is not None:
+                cols.append((bits >> np.uint64(i)) & np.uint64(1) == 1)
+            else:
+                cols.append(self._segment_counts(self._child.cols[column] == i) > 0)
         return np.column_stack(cols) if cols else np.zeros((self._n, 0), bool)
 
     def key_matrix(self, column: str = "kind", values: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -592,6 +631,14 @@ class RegionInputs:
         n_false = np.bincount(own, weights=t.is_false.astype(np.float64), minlength=self.n) > 0
         n_unknown = np.bincount(own, weights=(~t.known).astype(np.float64), minlength=self.n) > 0
         return Tri(~n_false & ~n_unknown, n_false | ~n_unknown)
+
+
+def _popcount(bits: np.ndarray) -> np.ndarray:
+    """Number of set bits of each uint64."""
+    if hasattr(np, "bitwise_count"):  # numpy ≥ 2.0
+        return np.bitwise_count(bits)
+    table = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
+    return table[bits.view(np.uint8).reshape(-1, 8)].sum(axis=1)
 
 
 _COMMUNITY_SPECS = dict(S.COMMUNITY_COLUMNS)
