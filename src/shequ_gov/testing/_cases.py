@@ -209,37 +209,38 @@ def run_case(case: Case) -> list[str]:
     ds = sg.Dataset.from_dict(doc, source=f"{case.path}: cases[{case.index}]")
     report = sg.evaluate(ds, pols, as_of=case.as_of, mode=case.mode)
     first = normalize_code(doc["communities"][0]["code"])
-    problems = []
-    for rid, exp in case.expect.items():
+    problems: list[str] = []
+    for rid, code, want in _expectations(report, case.expect, first, problems):
         try:
-            targets = exp if isinstance(exp, Mapping) else {_subject(report, rid, first): exp}
+            got = report.status(code, rid)
         except KeyError as exc:
-            problems.append(f"{rid}: {exc.args[0]}")
+            problems.append(f"{rid} on {code}: {exc.args[0]}")
             continue
-        for code, want in targets.items():
-            try:
-                got = report.status(code, rid)
-            except KeyError as exc:
-                problems.append(f"{rid} on {code}: {exc.args[0]}")
-                continue
-            if got.value != want:
-                f = report.finding(code, rid)
-                problems.append(f"{rid} on {normalize_code(code)}: expected {want}, got {got.value} — {f.message}")
-    for rid, exp in case.measured.items():
+        if got.value != want:
+            f = report.finding(code, rid)
+            problems.append(f"{rid} on {normalize_code(code)}: expected {want}, got {got.value} — {f.message}")
+    for rid, code, want in _expectations(report, case.measured, first, problems):
         try:
-            targets = exp if isinstance(exp, Mapping) else {_subject(report, rid, first): exp}
+            got = report.finding(code, rid).measured
         except KeyError as exc:
-            problems.append(f"{rid}: {exc.args[0]}")
+            problems.append(f"{rid} on {code}: {exc.args[0]}")
             continue
-        for code, want in targets.items():
-            try:
-                got = report.finding(code, rid).measured
-            except KeyError as exc:
-                problems.append(f"{rid} on {code}: {exc.args[0]}")
-                continue
-            if got is None or abs(got - float(want)) > 1e-9 * max(1.0, abs(float(want))):
-                problems.append(f"{rid} on {normalize_code(code)}: expected measured {want}, got {got}")
+        if got is None or abs(got - float(want)) > 1e-9 * max(1.0, abs(float(want))):
+            problems.append(f"{rid} on {normalize_code(code)}: expected measured {want}, got {got}")
     return problems
+
+
+def _expectations(report: Any, expected: Mapping[str, Any], first: str, problems: list[str]) -> Any:
+    """(rule id, code, expected value) for each expectation: a bare value is about the first
+    community, or its ancestor at a region-level rule's level; a mapping names codes."""
+    for rid, exp in expected.items():
+        try:
+            targets = exp if isinstance(exp, Mapping) else {_subject(report, rid, first): exp}
+        except KeyError as exc:
+            problems.append(f"{rid}: {exc.args[0]}")
+            continue
+        for code, want in targets.items():
+            yield rid, code, want
 
 
 def _subject(report: Any, rule_id: str, community: str) -> str:
