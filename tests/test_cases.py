@@ -57,3 +57,13 @@ def test_unknown_policy_in_a_case(tmp_path):
     (case,) = load_cases(p)
     with pytest.raises(KeyError, match="no policy 'nowhere'"):
         run_case(case)
+
+
+def test_document_builds_codes_and_the_region_chain():
+    """document() numbers communities in a street under the given code and adds every region above."""
+    from shequ_gov.testing import document
+
+    doc = document([{}, {"code": "431302002001"}], regions={"4313": {"average_annual_wage": 60000}}, under="4313")
+    assert [c["code"] for c in doc["communities"]] == ["431301001001", "431302002001"]
+    ds = sg.Dataset.from_dict(doc)
+    assert ds.n_regions == 6 and ds.region("4313").average_annual_wage.magnitude == 60000

@@ -177,3 +177,12 @@ def test_distinct_count_and_presence_beyond_64_kinds(example_doc):
     assert c.tasks.distinct_count().tolist() == [70.0, 1.0]
     present = c.tasks.keys_present(["事项69", "urban_management", "no_such"])
     assert present.tolist() == [[True, False, False], [False, True, False]]
+
+
+def test_present_count_counts_listed_keys_and_says_unknown(example_doc):
+    """present_count counts how many listed keys each community has; NaN where its list is missing."""
+    from shequ_gov.rules import Inputs
+
+    c = Inputs(sg.Dataset.from_dict(example_doc)._st)
+    got = c.bodies.present_count(["mediation_committee", "security_committee", "residents_council"], "key")
+    assert got[0] == 2 and np.isnan(got[1])

@@ -394,6 +394,15 @@ class ChildInputs:
         out[~self.known] = np.nan
         return out
 
+    def present_count(self, keys: Sequence[str], column: str = "kind") -> np.ndarray:
+        """Per community: how many of *keys* its records have (float; NaN where the list is missing).
+
+        With :func:`at_least` and ``len(keys)`` this is the "has every listed room / committee" rule.
+        """
+        out = self.keys_present(keys, column).sum(axis=1).astype(np.float64)
+        out[~self.known] = np.nan
+        return out
+
     def keys_present(self, keys: Sequence[str], column: str = "kind") -> np.ndarray:
         """Per community and key of *keys*: whether one of its records has that key (bool, shape (n, len(keys))).
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import shequ_gov as sg
-from shequ_gov.testing import parametrize_with_checks, sample_document, unverified_quotes
+from shequ_gov.testing import document, parametrize_with_checks, sample_document, unverified_quotes
 from shequ_gov_liaoning import policy
 
 SEEDS = Path(__file__).resolve().parents[3].parent / "shared" / "seeds"
@@ -77,18 +77,8 @@ class TestMetadata:
 
 
 def _doc(communities, regions=None):
-    """A document with *communities* (default code 210101001001, …002) and the region chain above them;
-    *regions* gives region fields by short code."""
-    comms, chain = [], {}
-    for i, c in enumerate(communities):
-        c = {"code": f"210101001{i + 1:03d}", "name": f"社区{i + 1}", **c}
-        comms.append(c)
-        for short in (c["code"][:2], c["code"][:4], c["code"][:6], c["code"][:9]):
-            chain.setdefault(sg.normalize_code(short), {})
-    for short, fields in (regions or {}).items():
-        chain[sg.normalize_code(short)] = fields
-    return {"schema": "shequ-gov/1", "communities": comms,
-            "regions": [{"code": code, "name": f"区域{code}", **fields} for code, fields in sorted(chain.items())]}
+    """A document with *communities* (default codes 210101001001, …002) and the regions above them."""
+    return document(communities, regions=regions, under="210101001")
 
 
 class TestPay:

@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from ._cases import Case, load_cases, run_case
+from ._cases import Case, document, load_cases, run_case
 from ._citations import citations, normalise_text, unverified_quotes
 from ._checks import (
     PERTURBATIONS, all_checks, check_batch_invariance, check_determinism, check_metadata,
@@ -25,6 +25,6 @@ __all__ = [
     "PERTURBATIONS", "Case", "all_checks", "citations", "check_batch_invariance", "check_determinism", "check_metadata",
     "check_missing_input_gives_unknown", "check_monotonicity", "check_not_applicable_before_start",
     "check_order_invariance", "check_parameters", "check_policy", "check_unit_invariance", "communities",
-    "dataset_documents", "datasets", "load_cases", "normalise_text", "parametrize_with_checks", "regions",
+    "dataset_documents", "datasets", "document", "load_cases", "normalise_text", "parametrize_with_checks", "regions",
     "run_case", "sample_document", "unverified_quotes",
 ]

@@ -24,7 +24,7 @@ import copy
 import datetime as dt
 import difflib
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 import attrs
 
@@ -32,7 +32,7 @@ from .._codes import code_level, normalize_code
 from .._errors import Problems, ValidationError
 from .._vocab import Level, Status
 
-__all__ = ["Case", "load_cases", "run_case"]
+__all__ = ["Case", "document", "load_cases", "run_case"]
 
 FILE_KEYS = ("policy", "defaults", "cases")
 CASE_KEYS = ("name", "as_of", "mode", "policy", "policies", "community", "communities", "regions", "expect",
@@ -172,32 +172,43 @@ def _pad(code: str) -> str:
     return s
 
 
-def build_document(case: Case, jurisdiction: str) -> dict[str, Any]:
-    """The interchange document a case describes: its communities and every region above them."""
-    street = _pad(jurisdiction)[:9]
+def document(communities: Iterable[Mapping[str, Any]], *, regions: Mapping[str, Mapping[str, Any]] | None = None,
+             under: str = "110101001") -> dict[str, Any]:
+    """An interchange document of *communities* and every region above them, for tests.
+
+    A community without a code gets the next one in a street under *under* (a division code of
+    any level: ``"4313"`` gives 431301001001, 431301001002, …); one without a name gets a
+    placeholder. *regions* sets fields of regions by (short) code, creating them if needed.
+    """
+    street = _pad(under)[:9]
     comms = []
-    for i, c in enumerate(case.communities):
+    for i, c in enumerate(communities):
         d = dict(c)
         d.setdefault("code", f"{street}{i + 1:03d}")
         d.setdefault("name", f"case community {i + 1}")
         comms.append(d)
-    regions: dict[str, dict[str, Any]] = {}
+    chain: dict[str, dict[str, Any]] = {}
     for c in comms:
         try:
             code = normalize_code(c["code"])
         except ValueError:
-            continue
+            continue  # the loader names the bad code
         for lv in list(Level)[:4]:
             rc = code[:lv.digits] + "0" * (12 - lv.digits)
-            regions.setdefault(rc, {"code": rc, "name": f"case {lv.value} {rc[:lv.digits]}"})
-    for code, fields in case.regions.items():
+            chain.setdefault(rc, {"code": rc, "name": f"case {lv.value} {rc[:lv.digits]}"})
+    for code, fields in (regions or {}).items():
         rc = normalize_code(code)
-        chain = [rc[:lv.digits] + "0" * (12 - lv.digits) for lv in list(Level)[:code_level(rc).depth + 1]]
-        for a in chain:
-            regions.setdefault(a, {"code": a, "name": f"case region {a}"})
-        regions[rc].update(fields or {})
-    return {"schema": "shequ-gov/1", "regions": sorted(regions.values(), key=lambda r: r["code"]),
+        for lv in list(Level)[:code_level(rc).depth + 1]:
+            a = rc[:lv.digits] + "0" * (12 - lv.digits)
+            chain.setdefault(a, {"code": a, "name": f"case region {a}"})
+        chain[rc].update(fields or {})
+    return {"schema": "shequ-gov/1", "regions": sorted(chain.values(), key=lambda r: r["code"]),
             "communities": comms}
+
+
+def build_document(case: Case, jurisdiction: str) -> dict[str, Any]:
+    """The interchange document a case describes: its communities and every region above them."""
+    return document(case.communities, regions=case.regions, under=jurisdiction)
 
 
 def run_case(case: Case) -> list[str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from shequ_gov import formula
-from shequ_gov.rules import Tri, condition
+from shequ_gov.rules import Tri, at_least, condition
 
 
 @formula("jiangsu.grid.coverage", increasing=["grids"])
@@ -35,10 +35,7 @@ def committees_required(c, p):
     and the committees to add “as needed” (按需增设) are not. A missing ``bodies`` list is UNKNOWN.
     """
     keys = p.required_committees
-    present = c.bodies.keys_present(keys, "key")  # (communities, keys), one cached pass
-    known = c.bodies.known
-    result = Tri(present.all(axis=1), known)
-    count = np.where(known, present.sum(axis=1), np.nan)
-    return condition(result, measured=count, required=float(len(keys)), inputs={
+    count = c.bodies.present_count(keys, "key")
+    return at_least(count, float(len(keys)), inputs={
         "required committees present / 已设必备委员会数": (count, ""),
     }, note="required / 必备: " + ", ".join(keys))

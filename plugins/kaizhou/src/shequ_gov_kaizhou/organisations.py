@@ -5,10 +5,9 @@ Source: 开州府办发〔2020〕113号, part 一(二) 发挥自治组织基础�
 
 from __future__ import annotations
 
-import numpy as np
 
 from shequ_gov import formula
-from shequ_gov.rules import Tri, condition
+from shequ_gov.rules import at_least, condition
 
 
 @formula("kaizhou.councils.three")
@@ -20,11 +19,8 @@ def councils_three(c, p):
     is UNKNOWN.
     """
     keys = p.required_councils
-    present = c.bodies.keys_present(keys, "key")  # (communities, keys), one cached pass
-    known = c.bodies.known
-    result = Tri(present.all(axis=1), known)
-    count = np.where(known, present.sum(axis=1), np.nan)
-    return condition(result, measured=count, required=float(len(keys)), inputs={
+    count = c.bodies.present_count(keys, "key")
+    return at_least(count, float(len(keys)), inputs={
         "required councils present / 已设议事组织数": (count, ""),
     }, note="required / 必备: " + ", ".join(keys))
 

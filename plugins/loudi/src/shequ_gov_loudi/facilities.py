@@ -12,7 +12,7 @@ from shequ_gov import formula
 from shequ_gov.rules import at_least, compare
 from shequ_gov.vocab import FACILITY_KINDS, UNIFIED
 
-from ._helpers import as_float, judged, keys_present
+from ._helpers import as_float, judged
 
 
 @formula("loudi.facilities.service_housing_area", increasing=["facility_area:service_housing"])
@@ -61,7 +61,7 @@ def function_rooms(c, p):
     required. A room's area is not judged.
     """
     rooms = p.required_function_rooms
-    present = np.where(c.facilities.known, keys_present(c, c.facilities, rooms).sum(axis=1), np.nan)
+    present = c.facilities.present_count(rooms)
     return at_least(present, float(len(rooms)), unit="", inputs={
         "required function rooms present / 已建功能室": (present, ""),
     }, note="required / 必备: " + "、".join(FACILITY_KINDS.term(k).zh for k in rooms))
@@ -75,7 +75,7 @@ def five_unified(c, p):
     measured value is how many are).
     """
     items = p.five_unified_items
-    present = np.where(c.unified.known, keys_present(c, c.unified, items, "key").sum(axis=1), np.nan)
+    present = c.unified.present_count(items, "key")
     return at_least(present, float(len(items)), unit="", inputs={
         "items unified / 已统一项目": (present, ""),
     }, note="to unify / 五统一: " + "、".join(UNIFIED.term(k).zh for k in items))
