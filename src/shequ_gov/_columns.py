@@ -66,12 +66,26 @@ def decode_column(spec: S.Field, column: np.ndarray) -> list[Any]:
     return spec.decode(column)
 
 
+class HugeInt(str):
+    """An integer literal too long for any float (read from JSON), kept as its digits so that the
+    field holding it can reject it with its place."""
+
+    def __repr__(self) -> str:
+        return f"an integer of {len(self.lstrip('-'))} digits"
+
+
 def parse_value(spec: S.Field, value: Any) -> Any:
     """*value* as stored for *spec*; ``ValueError`` saying what was expected if it does not fit."""
+    if isinstance(value, HugeInt):
+        raise ValueError(f"expected {spec.expected()}, got {value!r}, too large for any number")
     try:
         return spec.encode(spec.parse(value))
+    except ValueError:
+        raise
     except OverflowError:
         raise ValueError(f"expected {spec.expected()}, got a number too large to represent") from None
+    except Exception as exc:  # outside data must never escape as another exception (e.g. a unit parser's)
+        raise ValueError(f"expected {spec.expected()}, got {value!r} ({type(exc).__name__}: {exc})") from None
 
 
 _INF = math.inf

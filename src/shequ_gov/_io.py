@@ -37,7 +37,7 @@ DIVISION_COLUMNS = ("code", "name", "level", "parent_code", "urban_rural_code", 
 
 
 def _is_gzip(path: Path) -> bool:
-    return path.suffix == ".gz"
+    return path.suffix.lower() == ".gz"
 
 
 def _base_suffix(path: Path) -> str:
@@ -61,31 +61,21 @@ def read(path: str | os.PathLike[str]) -> C.Store:
                                     ".csv or .csv.gz")], source=str(p))
 
 
-def _open_text(p: Path) -> Any:
-    if _is_gzip(p):
-        return io.TextIOWrapper(gzip.open(p, "rb"), encoding="utf-8", newline="")
-    return open(p, encoding="utf-8", newline="")
-
-
 def read_json(p: Path) -> C.Store:
-    try:
-        with _open_text(p) as f:
-            doc = json.load(f)
-    except json.JSONDecodeError as exc:
-        raise ValidationError([(f"{p}:{exc.lineno}:{exc.colno}", f"malformed JSON: {exc.msg}")],
-                              source=str(p)) from None
-    except (UnicodeDecodeError, OSError, EOFError) as exc:
-        raise ValidationError([(str(p), f"cannot read as UTF-8 JSON: {exc}")], source=str(p)) from None
-    return C.from_dict(doc, source=str(p))
+    from ._jsonread import read_json as read
+
+    return read(p)
 
 
 def read_csv(p: Path) -> C.Store:
+    from ._jsonread import text_lines
+
     try:
-        with _open_text(p) as f:
-            reader = csv.reader(f)
+        with open(p, "rb") as raw:
+            reader = csv.reader(text_lines(p, raw))
             header = next(reader, None)
             rows = list(reader)
-    except (UnicodeDecodeError, OSError, EOFError, csv.Error) as exc:
+    except (OSError, csv.Error) as exc:
         raise ValidationError([(str(p), f"cannot read as UTF-8 CSV: {exc}")], source=str(p)) from None
     return from_csv_rows(header, rows, str(p))
 
@@ -140,6 +130,12 @@ def _csv_columns(header: list[str], source: str,
             if unit is not None and spec.kind not in ("quantity", "count"):
                 prob.add(where, f"column {h!r}: {target} is {spec.expected()} and takes no unit")
                 continue
+            if unit is not None:
+                try:
+                    spec.parse(f"1 {unit}")
+                except ValueError as exc:
+                    prob.add(where, f"column {h!r}: the unit {unit!r} does not fit {target}: {exc}")
+                    continue
             fields[target] = (spec, unit)
     return idx, fields
 
@@ -185,9 +181,9 @@ def from_csv_rows(header: list[str] | None, rows: list[list[str]], source: str) 
     codes = C._codes([c.strip() or None for c in get("code")], lambda i: f"{source}:{i + 2}:code", prob, "",
                      required=True)
     depth = levels_of(np.where(codes >= 0, codes, 10**11))
-    names = [x.strip() for x in get("name")]
-    for i in [i for i, x in enumerate(names) if not x]:
-        prob.add(f"{source}:{i + 2}:name", "required: a non-empty name")
+    names = list(get("name"))  # kept as written
+    for i in [i for i, x in enumerate(names) if not x.strip()]:
+        prob.add(f"{source}:{i + 2}:name", f"required: a non-empty name, got {names[i]!r}")
     level_txt = get("level")
     if level_txt is not None:
         lookup = {x.value: x.depth for x in Level}
