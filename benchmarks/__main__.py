@@ -28,6 +28,15 @@ TARGETS = [
     ("roundtrip.read_over_parse", "<=", 1.5, "re-read ÷ JSON parse time"),
     ("scaling.max_ratio", "<=", 11, "10× the communities ÷ time (worst step)"),
     ("columnar_vs_loop.ratio", ">=", 20, "engine speed-up over a per-object loop"),
+    ("io.parquet_read_s", "<=", 3, "national Parquet read, validated (s)"),
+    ("io.parquet_read_peak_mb", "<=", 1536, "… peak memory of that process (MB)"),
+    ("io.parquet_write_s", "<=", 5, "national Parquet write (s)"),
+    ("io.json_read_s", "<=", 30, "national JSON read, validated (s)"),
+    ("io.json_read_peak_mb", "<=", 3072, "… peak memory of that process (MB)"),
+    ("io.json_write_s", "<=", 15, "national JSON write (s)"),
+    ("io.cli_evaluate_parquet_s", "<=", 6, "shequ-gov evaluate national.parquet, end to end (s)"),
+    ("io.report_parquet_s", "<=", 5, "national report to Parquet (s)"),
+    ("io.fingerprint_s", "<=", 1, "national dataset fingerprint from columns (s)"),
 ]
 
 

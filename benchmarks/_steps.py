@@ -144,8 +144,104 @@ def columnar_vs_loop() -> dict:
             "loop_s": round(loop_s, 3), "ratio": round(loop_s / engine_s, 1), "verdicts_disagreeing": disagree}
 
 
+def _io_child(what: str, tmp: str) -> dict:
+    """One measurement of the ``io`` benchmark, in its own process (see :func:`io`)."""
+    import subprocess
+
+    proc = subprocess.run([sys.executable, "-m", "benchmarks._steps", what, tmp], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parents[1])
+    if proc.returncode != 0:
+        raise RuntimeError(f"{what}: {proc.stderr.strip()[-2000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def io() -> dict:
+    """The national dataset in and out: Parquet and JSON written, then each read in a fresh process
+    (time and peak memory of that process), and ``shequ-gov evaluate national.parquet`` end to end."""
+    out: dict = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        out.update(_io_child("io_write", tmp))
+        out.update(_io_child("io_read_parquet", tmp))
+        out.update(_io_child("io_read_json", tmp))
+        t0 = time.perf_counter()
+        cli = subprocess_run([sys.executable, "-m", "shequ_gov.cli", "evaluate", str(Path(tmp) / "national.parquet"),
+                              "--mode", "what-if", "--as-of", AS_OF.isoformat()])
+        out["cli_evaluate_parquet_s"] = round(time.perf_counter() - t0, 3)
+        out["cli_evaluate_parquet_ok"] = cli == 0
+        out.update(_io_child("io_report_parquet", tmp))
+    return out
+
+
+def subprocess_run(cmd: list[str]) -> int:
+    import subprocess
+
+    return subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+
+
+def io_write(tmp: str) -> dict:
+    from shequ_gov import synth
+
+    out: dict = {}
+    ds = synth.generate("national", seed=1)
+    ds.fingerprint()  # computed once and stored in the Parquet metadata; timed on its own
+    t0 = time.perf_counter()
+    ds._hash = None
+    ds.fingerprint()
+    out["fingerprint_s"] = round(time.perf_counter() - t0, 3)
+    with measure(out, "parquet_write"):
+        ds.write(Path(tmp) / "national.parquet")
+    with measure(out, "json_write"):
+        ds.write(Path(tmp) / "national.json")
+    out["json_mb"] = round(os.path.getsize(Path(tmp) / "national.json") / 2**20, 1)
+    out["parquet_mb"] = round(sum(f.stat().st_size for f in (Path(tmp) / "national.parquet").iterdir()) / 2**20, 1)
+    out["communities"] = len(ds)
+    return out
+
+
+def io_read_parquet(tmp: str) -> dict:
+    import shequ_gov as sg
+
+    base = rss_peak_mb()
+    out: dict = {}
+    with measure(out, "parquet_read"):
+        ds = sg.Dataset.read(Path(tmp) / "national.parquet")
+    out["parquet_read_peak_mb"] = round(rss_peak_mb(), 1)
+    out["parquet_read_baseline_mb"] = round(base, 1)
+    out["parquet_read_communities"] = len(ds)
+    return out
+
+
+def io_read_json(tmp: str) -> dict:
+    import shequ_gov as sg
+
+    out: dict = {}
+    with measure(out, "json_read"):
+        ds = sg.Dataset.read(Path(tmp) / "national.json")
+    out["json_read_peak_mb"] = round(rss_peak_mb(), 1)
+    out["json_read_communities"] = len(ds)
+    return out
+
+
+def io_report_parquet(tmp: str) -> dict:
+    import shequ_gov as sg
+
+    ds = sg.Dataset.read(Path(tmp) / "national.parquet")
+    report = sg.evaluate(ds, _available_policies(), as_of=AS_OF, mode="what-if")
+    if not hasattr(report, "to_parquet"):
+        return {"report_parquet_s": None, "report_parquet_note": "Report.to_parquet is not available yet"}
+    out: dict = {}
+    with measure(out, "report_parquet"):
+        report.to_parquet(Path(tmp) / "report.parquet")
+    return out
+
+
 STEPS = {"load_divisions": load_divisions, "national": national, "roundtrip": roundtrip, "scaling": scaling,
-         "columnar_vs_loop": columnar_vs_loop}
+         "columnar_vs_loop": columnar_vs_loop, "io": io}
+_IO_CHILDREN = {"io_write": io_write, "io_read_parquet": io_read_parquet, "io_read_json": io_read_json,
+                "io_report_parquet": io_report_parquet}
 
 if __name__ == "__main__":
-    print(json.dumps(STEPS[sys.argv[1]]()))
+    if sys.argv[1] in _IO_CHILDREN:
+        print(json.dumps(_IO_CHILDREN[sys.argv[1]](sys.argv[2])))
+    else:
+        print(json.dumps(STEPS[sys.argv[1]]()))

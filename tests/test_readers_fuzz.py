@@ -143,3 +143,41 @@ def test_csv_reader_gives_a_dataset_or_a_validation_error_for_mutated_rows(rows)
     except UnicodeEncodeError:  # a lone surrogate cannot be written as UTF-8 at all
         data = buf.getvalue().encode("utf-8", "surrogatepass")
     _read(data, ".csv")
+
+
+def _parquet_files():
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        return None
+    d = tempfile.mkdtemp()
+    sg.Dataset.from_dict(json.loads(VALID_JSON)).write(os.path.join(d, "x.parquet"))
+    return {n: open(os.path.join(d, "x.parquet", f"{n}.parquet"), "rb").read()
+            for n in ("regions", "communities", "staff")}
+
+
+PARQUET = _parquet_files()
+
+
+@FUZZ
+@given(st.sampled_from(sorted(PARQUET or {"-": b""})), st.data())
+def test_parquet_reader_gives_a_dataset_or_a_validation_error_for_corrupted_bytes(table, data):
+    import pytest
+
+    if PARQUET is None:
+        pytest.skip("needs pyarrow")
+    corrupt = data.draw(corrupted(PARQUET[table]))
+    d = tempfile.mkdtemp()
+    root = os.path.join(d, "x.parquet")
+    os.mkdir(root)
+    for name, content in PARQUET.items():
+        with open(os.path.join(root, f"{name}.parquet"), "wb") as f:
+            f.write(corrupt if name == table else content)
+    try:
+        sg.Dataset.read(root)
+    except sg.ValidationError as exc:
+        assert exc.problems
+    finally:
+        import shutil
+
+        shutil.rmtree(d)

@@ -66,18 +66,8 @@ def decode_column(spec: S.Field, column: np.ndarray) -> list[Any]:
     return spec.decode(column)
 
 
-class HugeInt(str):
-    """An integer literal too long for any float (read from JSON), kept as its digits so that the
-    field holding it can reject it with its place."""
-
-    def __repr__(self) -> str:
-        return f"an integer of {len(self.lstrip('-'))} digits"
-
-
 def parse_value(spec: S.Field, value: Any) -> Any:
     """*value* as stored for *spec*; ``ValueError`` saying what was expected if it does not fit."""
-    if isinstance(value, HugeInt):
-        raise ValueError(f"expected {spec.expected()}, got {value!r}, too large for any number")
     try:
         return spec.encode(spec.parse(value))
     except ValueError:
@@ -831,8 +821,8 @@ def assemble(r: Gathered, c: Gathered, p: Problems, source: str | None) -> Store
         strings = None
         for k, f in spec.items():
             if f.kind == "key":
-                strings, codes = intern(list(cols[k]), f.vocab)  # type: ignore[arg-type]
-                cols[k] = np.asarray(codes, dtype=f.dtype)
+                strings, codes = intern_keys(cols[k], f.vocab)  # type: ignore[arg-type]
+                cols[k] = codes.astype(f.dtype)
             else:
                 cols[k] = np.asarray(cols[k], dtype=f.dtype)
         maps = S.year_maps(ch.record)
@@ -852,9 +842,8 @@ def assemble(r: Gathered, c: Gathered, p: Problems, source: str | None) -> Store
         tables[name] = child
     tags = {}
     for name, t in S.TAGS.items():
-        strings, codes = intern(list(g[name]["cols"]["key"]), t.vocab)
-        child = _child(np.asarray(g[name]["owner"], np.int64), {"key": np.asarray(codes, dtype=np.int32)}, n, inv,
-                       strings)
+        strings, codes = intern_keys(g[name]["cols"]["key"], t.vocab)
+        child = _child(np.asarray(g[name]["owner"], np.int64), {"key": codes}, n, inv, strings)
         if not t.ordered:  # a set of closed keys: repeats collapse, stored in the vocabulary's order
             own, key = child.owner.astype(np.int64), child.cols["key"].astype(np.int64)
             combined = np.unique(own * (len(strings) + 1) + key)
@@ -862,6 +851,28 @@ def assemble(r: Gathered, c: Gathered, p: Problems, source: str | None) -> Store
             child = Child(own, _offsets(own, n), {"key": (combined % (len(strings) + 1)).astype(np.int32)}, strings)
         tags[name] = child
     return Store(regions, comms, tables["facilities"], tables["staff"], tables["ratings"], tables["tasks"], tags)
+
+
+class Interned:
+    """Keys given as codes into a string table (from a columnar source), not as one string each."""
+
+    __slots__ = ("strings", "codes")
+
+    def __init__(self, strings: list[str], codes: np.ndarray):
+        self.strings, self.codes = strings, codes
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+
+def intern_keys(values: Any, vocab: Vocabulary) -> tuple[list[str], np.ndarray]:
+    """:func:`intern` for a list of strings or an :class:`Interned` column (re-coded in one step)."""
+    if isinstance(values, Interned):
+        table, new = intern(list(values.strings), vocab)
+        lut = np.asarray(new, dtype=np.int32) if new else np.zeros(0, np.int32)
+        return table, lut[values.codes] if len(values.codes) else np.zeros(0, np.int32)
+    table, codes = intern(list(values), vocab)
+    return table, np.asarray(codes, dtype=np.int32)
 
 
 def intern(values: list[str], vocab: Vocabulary) -> tuple[list[str], list[int]]:
@@ -1009,3 +1020,108 @@ def community_dicts(st: Store, rows: Sequence[int] | None = None) -> list[dict[s
                 d[key] = v
         out.append(d)
     return out
+
+
+# --- fingerprint ------------------------------------------------------------------------------------
+
+def _canonical(arr: np.ndarray) -> np.ndarray:
+    """A column with one bit pattern per value: NaN as numpy's NaN, -0.0 as 0.0."""
+    if arr.dtype.kind == "f":
+        arr = arr + 0.0
+        nan = np.isnan(arr)
+        if nan.any():
+            arr[nan] = np.nan
+    return np.ascontiguousarray(arr)
+
+
+def _is_missing(spec: S.Field, arr: np.ndarray) -> bool:
+    return bool(np.isnan(arr).all()) if spec.numeric else bool((arr == -1).all()) if spec.kind in (
+        "bool", "enum", "int") else False
+
+
+def _text_bytes(values: Any) -> bytes:
+    """Strings as their lengths, then their UTF-8 text (no separator can be confused with content)."""
+    values = list(values)
+    lengths = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
+    return lengths.tobytes() + "".join(values).encode("utf-8", "surrogatepass")
+
+
+def _keys_canonical(codes: np.ndarray, strings: list[str] | None, vocab: Vocabulary) -> tuple[np.ndarray, list[str]]:
+    """Codes into the canonical string table of the strings actually used (the vocabulary's keys,
+    then the others sorted): the same strings give the same codes whatever the table they came from."""
+    strings = strings or list(vocab)
+    used = np.flatnonzero(np.bincount(codes, minlength=len(strings)))
+    table, new = intern([strings[i] for i in used.tolist()], vocab)
+    lut = np.zeros(len(strings), dtype=np.int32)
+    lut[used] = new
+    return lut[codes].astype(np.int32), table
+
+
+def _fingerprint_parts(st: Store) -> list[tuple[str, Any]]:
+    """Every (name, bytes or array) that identifies the content, in a fixed order."""
+    parts: list[tuple[str, Any]] = []
+    r, cm = st.regions, st.communities
+    parts += [("regions.code", r["code"]), ("regions.name", _text_bytes(r["name"]))]
+    for name, f in REGION_SPECS.items():
+        if not _is_missing(f, r[name]):
+            parts.append((f"regions.{name}", _canonical(r[name])))
+    parts += [("communities.code", cm["code"]), ("communities.name", _text_bytes(cm["name"]))]
+    for path, f in S.COMMUNITY_COLUMNS:
+        if not _is_missing(f, cm[path]):
+            parts.append((f"communities.{path}", _canonical(cm[path])))
+    for name in LIST_FIELDS:
+        parts.append((f"communities.known.{name}", cm[f"known.{name}"]))
+    for name, ch in S.CHILDREN.items():
+        child: Child = getattr(st, name)
+        parts.append((f"{name}.offsets", child.offsets))
+        for k, f in ch.record.child_columns().items():
+            col = child.cols[k]
+            if f.kind == "key":
+                codes, table = _keys_canonical(col, child.strings, f.vocab)  # type: ignore[arg-type]
+                parts += [(f"{name}.{k}.strings", _text_bytes(table)), (f"{name}.{k}", codes)]
+            elif f.kind == "keyset" or not _is_missing(f, col):
+                parts.append((f"{name}.{k}", _canonical(col)))
+        for ym in S.year_maps(ch.record).values():
+            t: Child = getattr(st, ym.name)
+            parts += [(f"{name}.{ym.name}.offsets", t.offsets), (f"{name}.{ym.name}.year", t.cols["year"]),
+                      (f"{name}.{ym.name}.{ym.field.name}", t.cols[ym.field.name])]
+    for name, tg in S.TAGS.items():
+        child = st.tags[name]
+        codes, table = _keys_canonical(child.cols["key"], child.strings, tg.vocab)
+        parts += [(f"{name}.offsets", child.offsets), (f"{name}.strings", _text_bytes(table)), (name, codes)]
+    return parts
+
+
+def fingerprint(st: Store) -> str:
+    """The SHA-256 of a dataset's content, hashed from its column buffers.
+
+    The same data gives the same value whatever it was read from (JSON, CSV, Parquet, frames,
+    objects): columns are canonical (sorted by code; NaN and -0.0 normalised; open-vocabulary
+    keys re-interned). Each part is hashed with its name (the flat field path), dtype and length,
+    and the part digests are hashed in a fixed order after the schema version. A column that is
+    missing everywhere is left out, so adding a field to the schema does not change the
+    fingerprint of data that does not use it; renaming a field, changing its storage dtype or the
+    schema version does. Tables are hashed on two threads (hashlib releases the GIL).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+    import hashlib
+
+    parts = _fingerprint_parts(st)
+
+    def digest(part: tuple[str, Any]) -> bytes:
+        name, data = part
+        h = hashlib.sha256()
+        if isinstance(data, np.ndarray):
+            h.update(f"{name}\0{data.dtype.str}\0{data.shape}\0".encode())
+            h.update(memoryview(np.ascontiguousarray(data)).cast("B"))
+        else:
+            h.update(f"{name}\0bytes\0{len(data)}\0".encode())
+            h.update(data)
+        return h.digest()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        digests = list(pool.map(digest, parts))
+    top = hashlib.sha256(f"{SCHEMA}\0".encode())
+    for d in digests:
+        top.update(d)
+    return top.hexdigest()

@@ -23,6 +23,7 @@ from . import _columns as C
 from . import _schema as S
 from ._codes import levels_of
 from ._errors import Problems, ValidationError
+from ._progress import QUIET, Progress
 from ._vocab import AREA_TYPES, Level
 
 #: NBS urban-rural classification code (城乡分类代码) → area type. 111 主城区 is the central urban
@@ -47,24 +48,27 @@ def _base_suffix(path: Path) -> str:
     return suffixes[-1] if suffixes else ""
 
 
-def read(path: str | os.PathLike[str]) -> C.Store:
-    """Read a dataset file: ``.json``, ``.json.gz``, ``.csv`` or ``.csv.gz``."""
+def read(path: str | os.PathLike[str], progress: Progress = QUIET) -> C.Store:
+    """Read a dataset file: ``.json``, ``.json.gz``, ``.csv``, ``.csv.gz`` or a ``.parquet`` directory.
+
+    *progress* shows the reading on a terminal (see ``_progress``)."""
     p = Path(path)
     kind = _base_suffix(p)
     if not p.exists():
         raise ValidationError([(str(p), "no such file")], source=str(p))
-    if kind == ".json":
-        return read_json(p)
-    if kind == ".csv":
-        return read_csv(p)
+    if kind in (".json", ".csv", ".parquet") and not (kind == ".parquet" and _is_gzip(p)):
+        with progress.step(f"reading {p.name}", unit="communities"):
+            if kind == ".json":
+                from ._jsonread import read_json as read_json_file
+
+                return read_json_file(p, progress=progress.update)
+            if kind == ".csv":
+                return read_csv(p)
+            from ._arrow import read_parquet
+
+            return read_parquet(p)
     raise ValidationError([(str(p), f"unknown file type {kind or '(none)'!r}: expected .json, .json.gz, "
-                                    ".csv or .csv.gz")], source=str(p))
-
-
-def read_json(p: Path) -> C.Store:
-    from ._jsonread import read_json as read
-
-    return read(p)
+                                    ".csv, .csv.gz or .parquet")], source=str(p))
 
 
 def read_csv(p: Path) -> C.Store:
@@ -285,14 +289,29 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[Any], None], *, 
         raise
 
 
-def write(st: C.Store, path: str | os.PathLike[str]) -> None:
+def write(st: C.Store, path: str | os.PathLike[str], *, partition_by: str | None = None,
+          fingerprint: Callable[[], str] | None = None, progress: Progress = QUIET) -> None:
+    """Write by suffix: ``.json``/``.json.gz`` (interchange JSON) or ``.parquet`` (a directory)."""
     p = Path(path)
     kind = _base_suffix(p)
+    if kind == ".parquet" and not _is_gzip(p):
+        from ._arrow import write_parquet
+
+        with progress.step(f"writing {p.name}"):
+            write_parquet(st, p, partition_by=partition_by, fingerprint=fingerprint() if fingerprint else None)
+        return
     if kind != ".json":
-        raise ValueError(f"cannot write {p}: datasets are written as .json or .json.gz (got {kind or 'no suffix'!r})")
+        raise ValueError(f"cannot write {p}: datasets are written as .json or .json.gz, or as a .parquet "
+                         f"directory (got {kind or 'no suffix'!r})")
+    if partition_by is not None:
+        raise ValueError("partition_by applies to Parquet output (.parquet) only")
 
     def emit(f: Any) -> None:
+        done = 0
         for chunk in json_chunks(st):
             f.write(chunk.encode("utf-8"))
+            done += chunk.count("\n{")
+            progress.update(min(done, st.n_communities))
 
-    atomic_write(p, emit)
+    with progress.step(f"writing {p.name}", total=st.n_communities, unit="communities"):
+        atomic_write(p, emit)

@@ -14,8 +14,8 @@ Guards, each answered with a :class:`~shequ_gov.ValidationError` naming the file
   (with at least :data:`MIN_INFLATE_BYTES` always allowed): a *gzip bomb* is refused after reading
   that much, never held in memory;
 - one record may not exceed :data:`MAX_RECORD_CHARS` characters;
-- integers longer than :data:`MAX_INT_DIGITS` digits (beyond any float) are reported by the field
-  that holds them, never converted; ``NaN`` and ``Infinity`` are not JSON;
+- integers beyond any float are reported by the field that holds them; integers beyond Python's
+  digit limit (4,300 digits) by their record; ``NaN`` and ``Infinity`` are not JSON;
 - nesting deeper than the interpreter's recursion limit, lone UTF-16 surrogates (``"\\ud800"``)
   and a key repeated in one object are errors;
 - a UTF-8 decoding error is reported with its byte offset.
@@ -47,16 +47,11 @@ MAX_INFLATE_RATIO = 200
 MIN_INFLATE_BYTES = 256 * 2**20
 #: The longest single record (region or community) accepted, in characters.
 MAX_RECORD_CHARS = 64 * 2**20
-#: Integers with more digits than this cannot be any float: they are kept as :class:`HugeInt`.
-MAX_INT_DIGITS = 308
 
 _CHUNK = 1 << 22  # bytes read at a time
 _GZIP_MAGIC = b"\x1f\x8b"
 _WS = re.compile(r"[ \t\n\r]*")
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
-
-
-HugeInt = C.HugeInt
 
 
 class _Stop(Exception):
@@ -151,8 +146,7 @@ class _Scanner:
         self.pos = 0
         self.lines = 0  # newlines in the text dropped from the buffer
         self.where = ""  # the element being decoded, for problems found by the hooks
-        self.decoder = json.JSONDecoder(object_pairs_hook=self._object, parse_int=self._int,
-                                        parse_constant=self._constant)
+        self.decoder = json.JSONDecoder(object_pairs_hook=self._object, parse_constant=self._constant)
 
     # --- hooks -----------------------------------------------------------------------------------
     def _object(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -164,10 +158,6 @@ class _Scanner:
                     self.p.add(self.where, f"repeated key {k!r} in one object (a JSON object names each key once)")
                 seen.add(k)
         return d
-
-    @staticmethod
-    def _int(s: str) -> Any:
-        return int(s) if len(s) <= MAX_INT_DIGITS else HugeInt(s)
 
     @staticmethod
     def _constant(name: str) -> Any:
@@ -227,7 +217,10 @@ class _Scanner:
                 raise _Stop(f"{where}: nested too deeply (more than {sys.getrecursionlimit():,} levels)",
                             self.place()) from None
             except ValueError as exc:  # NaN / Infinity, or an integer beyond the interpreter's limit
-                raise _Stop(f"{where}: {exc}", self.place()) from None
+                msg = str(exc)
+                if "Exceeds the limit" in msg:
+                    msg = f"an integer of more than {sys.get_int_max_str_digits():,} digits (too large for any field)"
+                raise _Stop(f"{where}: {msg}", self.place()) from None
             break
         if _SURROGATE_ESCAPE.search(self.buf, self.pos, end):
             for path in _lone_surrogates(v, ""):

@@ -33,7 +33,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("policies", help="list the installed policies")
 
     e = sub.add_parser("evaluate", help="evaluate a dataset against policies")
-    e.add_argument("data", help="dataset file: .json, .json.gz, .csv or .csv.gz")
+    e.add_argument("data", help="dataset: .json, .json.gz, .csv, .csv.gz or a .parquet directory")
     e.add_argument("--policy", action="append", dest="policies", metavar="NAME",
                    help="a policy id (repeatable; default: every installed policy)")
     e.add_argument("--as-of", help="evaluation date, YYYY-MM-DD (default: today)")
@@ -57,8 +57,13 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--scale", default="city", help="tiny, city, province, national, or a number of communities")
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--skeleton", help="real division list to build on (e.g. cn_divisions_2023.csv.gz)")
-    s.add_argument("--output", "-o", required=True, help="output file (.json or .json.gz)")
+    s.add_argument("--output", "-o", required=True, help="output: .json, .json.gz or a .parquet directory")
     s.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    c = sub.add_parser("convert", help="convert a dataset between formats, by suffix")
+    c.add_argument("input", help="dataset: .json, .json.gz, .csv, .csv.gz or a .parquet directory")
+    c.add_argument("output", help="written atomically: .json, .json.gz or a .parquet directory")
+    c.add_argument("--partition-by", choices=("province",), help="Parquet: one hive-style partition per province")
 
     k = sub.add_parser("catalogue", help="regenerate a plug-in README's rules table, or the docs' catalogue pages")
     k.add_argument("what", choices=("readme", "rst"))
@@ -75,8 +80,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from ._errors import PolicyError, ValidationError
 
+    global _PROGRESS
+    from ._progress import Progress
+
+    _PROGRESS = Progress()
     try:
         return _COMMANDS[args.command](args)
+    except ImportError as exc:  # a feature whose extra is not installed: the message names it
+        print(f"shequ-gov: {exc}", file=sys.stderr)
+        return 2
     except (ValidationError, PolicyError) as exc:
         print(f"shequ-gov: {exc}", file=sys.stderr)
         return 2
@@ -84,6 +96,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         print(f"shequ-gov: {msg}", file=sys.stderr)
         return 2
+    finally:
+        _PROGRESS.close()
 
 
 def _policies(args: Any) -> int:
@@ -99,17 +113,35 @@ def _policies(args: Any) -> int:
     return 0
 
 
+#: Progress on a terminal (standard error), nothing on a pipe.
+_PROGRESS = None
+
+
+def _progress() -> Any:
+    if _PROGRESS is None:
+        from ._progress import QUIET
+
+        return QUIET
+    return _PROGRESS
+
+
 def _read(path: str) -> Any:
+    from . import _io
     from ._dataset import Dataset
 
-    return Dataset.read(path)
+    return Dataset(_io.read(path, progress=_progress()))
 
 
-def _evaluate(args: Any) -> int:
+def _evaluated(args: Any) -> tuple[Any, Any]:
     from ._engine import evaluate
 
     ds = _read(args.data)
-    report = evaluate(ds, args.policies, as_of=args.as_of, mode=args.mode)
+    with _progress().step(f"evaluating {len(ds):,} communities"):
+        return ds, evaluate(ds, args.policies, as_of=args.as_of, mode=args.mode)
+
+
+def _evaluate(args: Any) -> int:
+    ds, report = _evaluated(args)
     if args.format == "json":
         _emit(report.to_json(), args.output, lambda p: report.to_json(p))
     elif args.format == "csv":
@@ -142,11 +174,17 @@ def _emit(text: str | None, output: str | None, write: Any) -> None:
 
 
 def _explain(args: Any) -> int:
-    from ._engine import evaluate
-
-    ds = _read(args.data)
-    report = evaluate(ds, args.policies, as_of=args.as_of, mode=args.mode)
+    _, report = _evaluated(args)
     print(report.explain(args.code, args.rule_id))
+    return 0
+
+
+def _convert(args: Any) -> int:
+    from . import _io
+
+    ds = _read(args.input)
+    _io.write(ds._st, args.output, partition_by=args.partition_by, fingerprint=ds.fingerprint, progress=_progress())
+    print(f"wrote {len(ds):,} communities to {args.output}", file=sys.stderr)
     return 0
 
 
@@ -156,7 +194,10 @@ def _synth(args: Any) -> int:
     scale: Any = int(args.scale) if str(args.scale).isdigit() else args.scale
     skeleton = _read(args.skeleton) if args.skeleton else None
     ds = synth.generate(scale, seed=args.seed, skeleton=skeleton, progress=not args.no_progress)
-    ds.write(args.output)
+    from . import _io
+
+    _io.write(ds._st, args.output, fingerprint=ds.fingerprint,
+              progress=_progress() if not args.no_progress else _io.QUIET)
     print(f"wrote {len(ds):,} communities to {args.output}", file=sys.stderr)
     return 0
 
@@ -189,7 +230,7 @@ def _bench(args: Any) -> int:
     return bench_main(args.names)
 
 
-_COMMANDS = {"policies": _policies, "evaluate": _evaluate, "explain": _explain, "synth": _synth,
+_COMMANDS = {"policies": _policies, "evaluate": _evaluate, "explain": _explain, "synth": _synth, "convert": _convert,
              "catalogue": _catalogue, "bench": _bench}
 
 if __name__ == "__main__":

@@ -14,13 +14,12 @@ The same seed gives byte-identical output; different seeds differ.
 from __future__ import annotations
 
 import math
-import sys
-import time
 from typing import Any
 
 import numpy as np
 
 from . import _columns as C
+from ._progress import Progress
 from . import _schema as S
 from ._codes import levels_of, truncate
 from ._dataset import Dataset
@@ -51,25 +50,6 @@ _MISSING = 0.04
 #: Districts that the generated hierarchy always includes, so every first-party policy has
 #: communities in its jurisdiction: Shenyang Heping, Dalian Xigang, Nanjing Xuanwu, Loudi Louxing, Kaizhou.
 _ANCHORS = [210102, 210203, 320102, 431302, 500154]
-
-
-class _Progress:
-    def __init__(self, enabled: bool, total: int):
-        self.enabled = enabled and sys.stderr.isatty()
-        self.total = total
-        self.done = 0
-        self.t0 = time.perf_counter()
-
-    def step(self, what: str) -> None:
-        self.done += 1
-        if self.enabled:
-            width = 30
-            k = int(width * self.done / self.total)
-            sys.stderr.write(f"\r[{'#' * k}{'.' * (width - k)}] {self.done}/{self.total} {what:<28} "
-                             f"{time.perf_counter() - self.t0:5.1f}s")
-            sys.stderr.flush()
-            if self.done == self.total:
-                sys.stderr.write("\n")
 
 
 def generate(scale: str | int = "city", *, seed: int | None = 0, skeleton: Dataset | None = None,
@@ -105,36 +85,37 @@ def generate(scale: str | int = "city", *, seed: int | None = 0, skeleton: Datas
     if not 0.0 <= missing < 1.0:
         raise ValueError(f"missing must be a share from 0 to 1, got {missing!r}")
     rng = np.random.default_rng(seed)
-    prog = _Progress(progress, 8)
+    prog = Progress(enabled=progress)
+    prog.advance("generating: hierarchy")
     if skeleton is not None:
         regions, comms = _from_skeleton(skeleton, n if not isinstance(scale, str) or scale != "national" else None)
     else:
         regions, comms = _hierarchy(n, rng)
-    prog.step("hierarchy")
+    prog.advance("generating: community fields")
     m = len(comms["code"])
     _community_fields(comms, rng, missing)
-    prog.step("community fields")
+    prog.advance("generating: facilities")
     facilities = _facilities(comms, rng, missing)
-    prog.step("facilities")
+    prog.advance("generating: staff")
     staff, ratings = _staff(comms, rng, missing)
-    prog.step("staff")
+    prog.advance("generating: tasks")
     tasks = _tasks(comms, rng, missing)
-    prog.step("tasks")
+    prog.advance("generating: plaques, bodies")
     tags = _tags(comms, rng)
-    prog.step("plaques, bodies")
+    prog.advance("generating: regions, assembling")
     _region_fields(regions, rng, missing)
     for k in C.LIST_FIELDS:
         comms[f"known.{k}"] = rng.random(m) >= missing
     C.store_comm_ancestors(comms, regions["code"])
     regions["parent"] = C.parent_rows(regions["code"], regions["depth"])
-    prog.step("assembling")
+    prog.advance("generating: dropping the records of missing lists")
     # drop the records of lists that are missing, so that missing means missing
     facilities = _keep_known(facilities, comms["known.facilities"])
     staff, ratings = _keep_known_staff(staff, ratings, comms["known.staff"])
     tasks = _keep_known(tasks, comms["known.tasks"])
     tags = {k: _keep_known(v, comms[f"known.{k}"]) for k, v in tags.items()}
     store = C.Store(regions, comms, facilities, staff, ratings, tasks, tags)
-    prog.step("done")
+    prog.close()
     return Dataset(store)
 
 

@@ -1,0 +1,667 @@
+"""Arrow tables, Parquet directories and pandas frames of a dataset, derived from the schema.
+
+Five tables (``regions``, ``communities``, ``facilities``, ``staff``, ``tasks``), one column per
+declared field: counts as int64, quantities and shares as float64 in the canonical unit, flags as
+bool, vocabulary keys as dictionary strings, codes as 12-digit strings; nested fields by their flat
+path (``funding.operating``). Nulls are missing values. A community's tag lists are list columns
+(null = missing, [] = none); ``n_facilities``, ``n_staff``, ``n_tasks`` give the number of its
+records in the child table (null = the list is missing). Child tables name their community in
+``community``; a staff member's roles are a list column and its ratings a map from year to rating.
+
+Reading validates like any input (``_columns.assemble``): a missing or unknown table or column, a
+value of the wrong type or out of bounds, a record whose community does not exist, all reported at
+once as a :class:`~shequ_gov.ValidationError` naming table, row and column.
+
+pyarrow is the ``arrow`` extra, pandas the ``pandas`` extra; without them these functions raise an
+ImportError naming the extra to install.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+
+from . import _columns as C
+from . import _schema as S
+from ._errors import Problems, ValidationError
+from ._vocab import Level
+
+C_SCALE = 10**10  # the digits below a province
+TABLES = ("regions", "communities", "facilities", "staff", "tasks")
+_LEVELS = [lv.value for lv in Level]
+
+
+def require(module: str, extra: str) -> Any:
+    """Import *module*, or raise an ImportError naming the extra that installs it."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise ImportError(f"this needs {module}: pip install 'shequ-gov[{extra}]'") from None
+
+
+def _pa() -> Any:
+    return require("pyarrow", "arrow")
+
+
+# --- writing -------------------------------------------------------------------------------------
+
+def _codes_array(pa: Any, codes: np.ndarray, mask: np.ndarray | None = None) -> Any:
+    pc = require("pyarrow.compute", "arrow")
+    arr = pa.array(codes.astype(np.int64), mask=mask)
+    return pc.cast(arr, pa.string())  # every code has 12 digits (no province starts with 0)
+
+
+def _field_array(pa: Any, f: S.Field, col: np.ndarray, strings: list[str] | None = None) -> Any:
+    k = f.kind
+    if k == "count":
+        miss = np.isnan(col)
+        return pa.array(np.where(miss, 0, col).astype(np.int64), mask=miss)
+    if f.numeric:
+        return pa.array(col, mask=np.isnan(col), type=pa.float64())
+    if k == "bool":
+        return pa.array(col == 1, mask=col < 0)
+    if k == "enum":
+        return pa.DictionaryArray.from_arrays(pa.array(col.astype(np.int8), mask=col < 0),
+                                              pa.array(list(f.vocab or ()), pa.string()))
+    if k == "int":
+        return pa.array(col.astype(np.int8), mask=col < 0)
+    if k == "key":
+        return pa.DictionaryArray.from_arrays(pa.array(col.astype(np.int32)), pa.array(strings or [], pa.string()))
+    if k == "keyset":
+        nbits = len(f.vocab or ())
+        bits = ((col.astype(np.int64)[:, None] >> np.arange(nbits)) & 1).astype(bool)
+        offsets = np.zeros(len(col) + 1, dtype=np.int32)
+        np.cumsum(bits.sum(axis=1), out=offsets[1:])
+        keys = pa.DictionaryArray.from_arrays(pa.array(np.nonzero(bits)[1].astype(np.int8)),
+                                              pa.array(list(f.vocab or ()), pa.string()))
+        return pa.ListArray.from_arrays(pa.array(offsets), keys)
+    raise TypeError(k)
+
+
+def _list_array(pa: Any, offsets: np.ndarray, values: Any, known: np.ndarray) -> Any:
+    return pa.ListArray.from_arrays(pa.array(offsets.astype(np.int32)), values, mask=pa.array(~known))
+
+
+def to_arrow(st: C.Store, metadata: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The dataset as five pyarrow tables (see the module docstring)."""
+    pa = _pa()
+    meta = {"shequ_gov.schema": C.SCHEMA, **(metadata or {})}
+    r, cm = st.regions, st.communities
+    cols: dict[str, Any] = {
+        "code": _codes_array(pa, r["code"]),
+        "name": pa.array(r["name"], pa.string()),
+        "level": pa.DictionaryArray.from_arrays(pa.array(r["depth"].astype(np.int8)), pa.array(_LEVELS[:4])),
+        "parent": _codes_array(pa, np.where(r["parent"] >= 0, r["code"][np.maximum(r["parent"], 0)], 0),
+                               r["parent"] < 0) if len(r["code"]) else pa.array([], pa.string()),
+    }
+    for name, f in C.REGION_SPECS.items():
+        cols[name] = _field_array(pa, f, r[name])
+    tables = {"regions": cols}
+    ccode = _codes_array(pa, cm["code"])
+    rcode = r["code"]
+    cols = {"code": ccode, "name": pa.array(cm["name"], pa.string()),
+            "parent": _codes_array(pa, rcode[cm["parent"]] if len(rcode) else np.zeros(0, np.int64))}
+    for path, f in S.COMMUNITY_COLUMNS:
+        cols[path] = _field_array(pa, f, cm[path])
+    for name in S.CHILDREN:
+        known = cm[f"known.{name}"]
+        n = np.diff(getattr(st, name).offsets)
+        cols[f"n_{name}"] = pa.array(n.astype(np.int32), mask=~known)
+    for name, t in S.TAGS.items():
+        child = st.tags[name]
+        keys = pa.DictionaryArray.from_arrays(pa.array(child.cols["key"].astype(np.int32)),
+                                              pa.array(child.strings or [], pa.string()))
+        cols[name] = _list_array(pa, child.offsets, keys, cm[f"known.{name}"])
+    tables["communities"] = cols
+    for name, ch in S.CHILDREN.items():
+        child: C.Child = getattr(st, name)
+        cols = {"community": pa.DictionaryArray.from_arrays(pa.array(child.owner), ccode) if len(child)
+                else pa.array([], pa.string())}
+        for k, f in ch.record.child_columns().items():
+            cols[k] = _field_array(pa, f, child.cols[k], child.strings)
+        for ym in S.year_maps(ch.record).values():
+            t: C.Child = getattr(st, ym.name)
+            counts = np.diff(t.offsets)
+            keys = pc_cast_str(pa, t.cols["year"])
+            items = _field_array(pa, ym.field, t.cols[ym.field.name])
+            cols[ym.name] = pa.MapArray.from_arrays(pa.array(t.offsets.astype(np.int32)), keys,
+                                                    items.cast(pa.string()), mask=pa.array(counts == 0))
+        tables[name] = cols
+    out = {}
+    for name, cols in tables.items():
+        table = pa.table(cols)
+        out[name] = table.replace_schema_metadata({**meta, "shequ_gov.table": name})
+    return out
+
+
+def pc_cast_str(pa: Any, ints: np.ndarray) -> Any:
+    pc = require("pyarrow.compute", "arrow")
+    return pc.cast(pa.array(ints.astype(np.int64)), pa.string())
+
+
+def write_parquet(st: C.Store, path: str | os.PathLike[str], *, partition_by: str | None = None,
+                  fingerprint: str | None = None) -> None:
+    """Write a directory of Parquet tables atomically (a temporary directory, then renamed).
+
+    ``partition_by="province"`` writes each table as a hive-style dataset
+    (``communities/province=430000000000/part-0.parquet``), the layout Dask and DuckDB read.
+    """
+    pa = _pa()
+    pq = require("pyarrow.parquet", "arrow")
+    if partition_by not in (None, "province"):
+        raise ValueError(f"partition_by: expected None or 'province', got {partition_by!r}")
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    meta = {"shequ_gov.fingerprint": fingerprint} if fingerprint else {}
+    tables = to_arrow(st, meta)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    try:
+        codes = {"regions": st.regions["code"], "communities": st.communities["code"]}
+        for name in S.CHILDREN:
+            codes[name] = st.communities["code"][getattr(st, name).owner]
+        for name, table in tables.items():
+            if partition_by is None:
+                pq.write_table(table, tmp / f"{name}.parquet", compression="zstd")
+                continue
+            if not table.num_rows:
+                (tmp / name).mkdir()
+                pq.write_table(table, tmp / name / "part-0.parquet", compression="zstd")
+                continue
+            province = _codes_array(pa, codes[name] // C_SCALE * C_SCALE)
+            pq.write_to_dataset(table.append_column("province", province), tmp / name, partition_cols=["province"],
+                                compression="zstd", basename_template="part-{i}.parquet",
+                                existing_data_behavior="error")
+        old = None
+        if target.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
+            os.replace(target, old / target.name)
+        os.replace(tmp, target)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+def read_parquet(path: str | os.PathLike[str]) -> C.Store:
+    """Read a directory written by :func:`write_parquet` (partitioned or not), validated."""
+    pq = require("pyarrow.parquet", "arrow")
+    root = Path(path)
+    source = str(root)
+    if not root.is_dir():
+        raise ValidationError([(source, "expected a directory of Parquet tables (regions.parquet, "
+                                        "communities.parquet, …)")], source=source)
+    tables: dict[str, Any] = {}
+    p = Problems()
+    for name in TABLES:
+        for candidate in (root / f"{name}.parquet", root / name):
+            if candidate.exists():
+                try:
+                    t = pq.read_table(candidate, partitioning="hive") if candidate.is_dir() else \
+                        pq.read_table(candidate)
+                    t.validate(full=True)
+                    _ = [f.name for f in t.schema], t.schema.metadata
+                except Exception as exc:  # pyarrow raises several types for damaged files
+                    p.add(f"{name}", f"cannot read {candidate.name} as Parquet: {type(exc).__name__}: {exc}")
+                    break
+                if "province" in t.column_names and candidate.is_dir():
+                    t = t.drop_columns(["province"])
+                tables[name] = t
+                break
+    try:
+        store = from_arrow(tables, source=source, unreadable={loc for loc, _ in p.items})
+    except ValidationError as exc:
+        raise ValidationError(p.items + exc.problems, source=source) from None
+    except Exception as exc:  # a damaged file that pyarrow read but cannot convert
+        raise ValidationError(p.items + [("", f"damaged Parquet data: {type(exc).__name__}: {exc}")],
+                              source=source) from None
+    p.raise_if_any(source)
+    return store
+
+
+def _column(table: Any, name: str) -> Any:
+    pa = _pa()
+    col = table.column(name).combine_chunks()
+    if pa.types.is_dictionary(col.type):
+        col = col.cast(col.type.value_type)
+    return col
+
+
+def _strings(col: Any) -> list:
+    return col.to_pylist()
+
+
+def _arrow_codes(col: Any, where: Any, p: Problems, key: str, required: bool) -> np.ndarray:
+    pa = _pa()
+    pc = require("pyarrow.compute", "arrow")
+    if pa.types.is_integer(col.type):
+        col = pc.cast(col, pa.string())
+    if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
+        p.add(f"{where(0)}.{key}" if len(col) else key, f"expected 12-digit codes as strings, got {col.type}")
+        return np.full(len(col), -1, np.int64)
+    ok = pc.fill_null(pc.match_substring_regex(col, r"^[1-9][0-9]{11}$"), False)
+    if pc.all(ok).as_py() is not False and col.null_count == 0:
+        return pc.cast(col, pa.int64()).to_numpy().copy()
+    return C._codes(col.to_pylist(), where, p, key, required)
+
+
+def _arrow_field(f: S.Field, col: Any, where: Any, p: Problems, key: str) -> np.ndarray:
+    """A column of an Arrow table as stored for field *f*, each bad value a problem at its row."""
+    pa = _pa()
+    pc = require("pyarrow.compute", "arrow")
+    t = col.type
+    n = len(col)
+    if f.numeric:
+        if not (pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t)):
+            return C.encode_values(f, col.to_pylist(), where, p, key)
+        try:
+            arr = pc.cast(col, pa.float64()).to_numpy(zero_copy_only=False)
+        except Exception:  # decimals beyond float
+            return C.encode_values(f, col.to_pylist(), where, p, key)
+        arr = np.where(np.asarray(col.is_null().to_numpy(zero_copy_only=False)), np.nan, arr)
+        with np.errstate(invalid="ignore"):
+            good = np.isnan(arr) | ((arr >= 0) & np.isfinite(arr))
+            if f.kind == "count":
+                good &= np.isnan(arr) | (arr == np.floor(arr))
+            elif f.kind == "share":
+                good &= np.isnan(arr) | (arr <= 1)
+        bad = np.flatnonzero(~good)
+        if len(bad):
+            vals = [None] * n
+            for i in bad.tolist():
+                vals[i] = float(arr[i])
+            C.encode_values(f, vals, where, p, key)
+            arr[bad] = np.nan
+        return arr.astype(f.dtype)
+    if f.kind == "bool":
+        if pa.types.is_boolean(t):
+            a = np.where(col.is_null().to_numpy(zero_copy_only=False), -1,
+                         col.fill_null(False).to_numpy(zero_copy_only=False).astype(np.int8))
+            return a.astype(f.dtype)
+        return C.encode_values(f, col.to_pylist(), where, p, key)
+    if f.kind == "int":
+        if pa.types.is_floating(t):  # whole numbers as floats (a pandas column with missing values)
+            x = pc.fill_null(col, -1.0).to_numpy(zero_copy_only=False)
+            if np.all((x == np.floor(x)) & (np.abs(x) < 2**31)):
+                col, t = pa.array(x.astype(np.int64), mask=np.asarray(col.is_null().to_numpy(zero_copy_only=False))), \
+                    pa.int64()
+        if pa.types.is_integer(t):
+            a = pc.fill_null(col, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+            bad = np.flatnonzero((a != -1) & ((a < f.low) | (a > (f.high if f.high is not None else a))))
+            if len(bad):
+                vals = [None] * n
+                for i in bad.tolist():
+                    vals[i] = int(a[i])
+                C.encode_values(f, vals, where, p, key)
+                a[bad] = -1
+            return a.astype(f.dtype)
+        return C.encode_values(f, col.to_pylist(), where, p, key)
+    if f.kind == "enum":
+        if pa.types.is_string(t) or pa.types.is_large_string(t):
+            idx = pc.index_in(col, value_set=pa.array(list(f.vocab or ()), pa.string()))
+            a = pc.fill_null(idx, -2).to_numpy(zero_copy_only=False).astype(np.int64)
+            a[np.asarray(col.is_null().to_numpy(zero_copy_only=False))] = -1
+            bad = np.flatnonzero(a == -2)
+            if len(bad):
+                vals: list[Any] = [None] * n
+                for i in bad.tolist():
+                    vals[i] = col[i].as_py()
+                C.encode_values(f, vals, where, p, key)
+                a[bad] = -1
+            return a.astype(f.dtype)
+        return C.encode_values(f, col.to_pylist(), where, p, key)
+    raise TypeError(f.kind)
+
+
+def _expected_columns(name: str) -> tuple[str, ...]:
+    if name == "regions":
+        return S.REGION.keys
+    if name == "communities":
+        return (("code", "name", "parent") + tuple(p for p, _ in S.COMMUNITY_COLUMNS)
+                + tuple(f"n_{c}" for c in S.CHILDREN) + tuple(S.TAGS))
+    rec = S.CHILDREN[name].record
+    return ("community",) + rec.keys
+
+
+def _check_columns(name: str, table: Any, p: Problems) -> None:
+    allowed = _expected_columns(name)
+    for col in table.column_names:
+        if col not in allowed:
+            p.add(f"{name}.{col}", C._unknown_key(col, allowed).replace("field", "column", 1))
+    for col in ("code", "name") if name in ("regions", "communities") else ("community",):
+        if col not in table.column_names:
+            p.add(f"{name}.{col}", "missing column (required)")
+
+
+class _Rows:
+    """Names row *i* of an Arrow table: ``staff[12]`` or ``communities[3] (431302001001)``."""
+
+    def __init__(self, name: str, codes: np.ndarray | None = None):
+        self.name, self.codes = name, codes
+
+    def __call__(self, i: int) -> str:
+        c = -1 if self.codes is None else int(self.codes[i])
+        return f"{self.name}[{i}]" + (f" ({c:012d})" if c >= 0 else "")
+
+
+def _utf8_ok(name: str, table: Any, p: Problems) -> bool:
+    try:
+        table.validate(full=True)
+    except Exception as exc:  # invalid UTF-8, offsets out of range …
+        p.add(name, f"damaged table: {exc}")
+        return False
+    return True
+
+
+def from_arrow(tables: Mapping[str, Any], source: str | None = None, unreadable: set[str] = frozenset()) -> C.Store:
+    """Build a store from Arrow tables (see the module docstring), validated like any input.
+
+    *unreadable* names tables that could not be read (their problem is reported by the caller)."""
+    pa = _pa()
+    pc = require("pyarrow.compute", "arrow")
+    p = Problems()
+    tables = dict(tables)
+    for name in list(tables):
+        t = tables[name]
+        if name not in TABLES:
+            p.add(name, C._unknown_key(name, TABLES).replace("field", "table", 1))
+            continue
+        if t is None:
+            del tables[name]
+            continue
+        if not isinstance(t, pa.Table):
+            p.add(name, f"expected a pyarrow Table, got {type(t).__name__}")
+            continue
+        meta = t.schema.metadata or {}
+        version = meta.get(b"shequ_gov.schema")
+        if version is not None and version.decode(errors="replace") != C.SCHEMA:
+            p.add(name, f"written for schema {version.decode(errors='replace')!r}, expected {C.SCHEMA!r}")
+        _check_columns(name, t, p)
+        _utf8_ok(name, t, p)
+    missing = [name for name in ("regions", "communities") if name not in tables]
+    for name in missing:
+        if name not in unreadable:
+            p.add(name, "missing table (required)")
+    if missing and not p:
+        p.add(missing[0], "the table could not be read")
+    p.raise_if_any(source)
+
+    # regions
+    rt = tables["regions"]
+    nr = rt.num_rows
+    rwhere = _Rows("regions")
+    rcode = _arrow_codes(_column(rt, "code"), rwhere, p, "code", True)
+    rwhere.codes = rcode
+    rnames = _names(_column(rt, "name"), rwhere, p)
+    rgiven = _arrow_codes(_column(rt, "parent"), rwhere, p, "parent", False) if "parent" in rt.column_names \
+        else np.full(nr, -1, np.int64)
+    from ._codes import levels_of
+
+    depth = levels_of(np.where(rcode >= 0, rcode, 10**11))
+    for i in np.flatnonzero((rcode >= 0) & (depth == 4)).tolist():
+        p.add(f"{rwhere(i)}.code", f"{rcode[i]:012d} is a community code: communities go in 'communities'")
+        rcode[i] = -1
+    if "level" in rt.column_names:
+        lv = _column(rt, "level")
+        idx = pc.fill_null(pc.index_in(lv, value_set=pa.array(_LEVELS)), -1).to_numpy(zero_copy_only=False)
+        for i in np.flatnonzero(((idx != depth) & (rcode >= 0)) | (idx < 0)).tolist():
+            if lv[i].as_py() is None:
+                continue
+            p.add(f"{rwhere(i)}.level", f"level {lv[i].as_py()!r} does not fit the code (expected "
+                                        f"{_LEVELS[depth[i]] if rcode[i] >= 0 else 'one of ' + ', '.join(_LEVELS[:4])})")
+    rcols = {name: (_arrow_field(f, _column(rt, name), rwhere, p, name) if name in rt.column_names
+                    else np.full(nr, f.missing, f.dtype)) for name, f in C.REGION_SPECS.items()}
+    r = C.Gathered(rcode, rnames, rgiven, rcols, where=rwhere)
+
+    # communities
+    ct = tables["communities"]
+    n = ct.num_rows
+    cwhere = _Rows("communities")
+    ccode = _arrow_codes(_column(ct, "code"), cwhere, p, "code", True)
+    cwhere.codes = ccode
+    for i in np.flatnonzero((ccode >= 0) & (ccode % 1000 == 0)).tolist():
+        p.add(f"{cwhere(i)}.code", f"{ccode[i]:012d} is not a community code (its last three digits are 000)")
+        ccode[i] = -1
+    cnames = _names(_column(ct, "name"), cwhere, p)
+    cgiven = _arrow_codes(_column(ct, "parent"), cwhere, p, "parent", False) if "parent" in ct.column_names \
+        else np.full(n, -1, np.int64)
+    ccols = {path: (_arrow_field(f, _column(ct, path), cwhere, p, path) if path in ct.column_names
+                    else np.full(n, f.missing, f.dtype)) for path, f in S.COMMUNITY_COLUMNS}
+    known: dict[str, np.ndarray] = {}
+    children = C.empty_children_input()
+    # community codes → input rows, for the child tables' ``community`` column
+    order = np.argsort(ccode, kind="stable")
+    sorted_codes = ccode[order]
+    for name, tg in S.TAGS.items():
+        if name not in ct.column_names:
+            known[name] = np.zeros(n, bool)
+            continue
+        col = _column(ct, name)
+        if not (pa.types.is_list(col.type) or pa.types.is_large_list(col.type)):
+            p.add(f"communities.{name}", f"expected a list of keys, got {col.type}")
+            known[name] = np.zeros(n, bool)
+            continue
+        known[name] = ~np.asarray(col.is_null().to_numpy(zero_copy_only=False))
+        children[name] = _tag_rows(tg, col, cwhere, p)
+    for name, ch in S.CHILDREN.items():
+        count_col = f"n_{name}"
+        counts = np.full(n, -1, np.int64)
+        if count_col in ct.column_names:
+            cc = _column(ct, count_col)
+            if pa.types.is_integer(cc.type) or pa.types.is_floating(cc.type):
+                x = pc.fill_null(cc, -1).to_numpy(zero_copy_only=False)
+                counts = np.where(x == np.floor(x), x, -2).astype(np.int64)
+            else:
+                p.add(f"communities.{count_col}", f"expected whole numbers, got {cc.type}")
+        known[name] = counts >= 0
+        t = tables.get(name)
+        if t is None:
+            for i in np.flatnonzero(counts > 0).tolist():
+                p.add(f"{cwhere(i)}.{count_col}", f"{counts[i]} {name} records announced, but there is no {name} table")
+            continue
+        children.update(_child_rows(name, ch, t, sorted_codes, order, counts, cwhere, p))
+    c = C.Gathered(ccode, cnames, cgiven, ccols, known, children, cwhere)
+    return C.assemble(r, c, p, source)
+
+
+def _names(col: Any, where: Any, p: Problems) -> list:
+    values = col.to_pylist()
+    return C._names_of_rows(values, where, p, None)
+
+
+def _list_parts(col: Any) -> tuple[np.ndarray, Any]:
+    """(offsets as int64, the values as strings) of a list column (nulls are empty lists)."""
+    pa = _pa()
+    offsets = np.asarray(col.offsets.to_numpy(zero_copy_only=False), dtype=np.int64)
+    values = col.values  # the values of every list, nulls included, in offset order
+    values = values.slice(int(offsets[0]), int(offsets[-1] - offsets[0])) if len(offsets) else values
+    offsets = offsets - offsets[0] if len(offsets) else offsets
+    if pa.types.is_dictionary(values.type):
+        values = values.cast(values.type.value_type)
+    return offsets, values
+
+
+def _keys(values: Any, vocab: Any, where_of: Any, p: Problems, open_: bool) -> tuple[C.Interned, np.ndarray]:
+    """String keys as an Interned column; a problem for each null, empty or unlisted one. Returns the
+    column and the mask of the values kept."""
+    pa = _pa()
+    pc = require("pyarrow.compute", "arrow")
+    if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+        p.add(where_of(0) if len(values) else "keys", f"expected strings, got {values.type}")
+        return C.Interned([], np.zeros(0, np.int32)), np.zeros(len(values), bool)
+    enc = values.dictionary_encode()
+    strings = enc.dictionary.to_pylist()
+    codes = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    ok_string = np.array([type(x) is str and (x in vocab._index or (open_ and bool(x.strip()))) for x in strings],
+                         dtype=bool)
+    ok = (codes >= 0) & (ok_string[np.maximum(codes, 0)] if len(strings) else np.zeros(len(codes), bool))
+    for i in np.flatnonzero(~ok).tolist():
+        v = strings[codes[i]] if codes[i] >= 0 else None
+        try:
+            vocab.check(v)
+            msg = f"expected a non-empty key, got {v!r}"
+        except ValueError as exc:
+            msg = str(exc)
+        p.add(where_of(i), msg)
+    return C.Interned(strings, codes[ok].astype(np.int32)), ok
+
+
+def _tag_rows(tg: S.Tags, col: Any, where: Any, p: Problems) -> dict[str, Any]:
+    offsets, values = _list_parts(col)
+    owner = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
+    pos = np.arange(len(owner)) - offsets[owner] if len(owner) else owner
+    keys, ok = _keys(values, tg.vocab, lambda k: f"{where(int(owner[k]))}.{tg.name}[{int(pos[k])}]", p, tg.vocab.open)
+    return {"owner": owner[ok], "cols": {"key": keys}}
+
+
+def _child_rows(name: str, ch: S.Children, t: Any, sorted_codes: np.ndarray, order: np.ndarray,
+                counts: np.ndarray, cwhere: Any, p: Problems) -> dict[str, dict[str, Any]]:
+    pa = _pa()
+    rec = ch.record
+    m = t.num_rows
+    where = _Rows(name)
+    raw = t.column("community").combine_chunks()
+    if pa.types.is_dictionary(raw.type) and raw.null_count == 0:  # as written: codes once, rows as indices
+        dict_codes = _arrow_codes(raw.dictionary, lambda i: f"{name}.community (dictionary entry {i})", p,
+                                  "", True)
+        code = dict_codes[raw.indices.to_numpy(zero_copy_only=False)] if len(dict_codes) else \
+            np.full(m, -1, np.int64)
+    else:
+        code = _arrow_codes(_column(t, "community"), lambda i: f"{name}[{i}]", p, "community", True)
+    pos = np.searchsorted(sorted_codes, code)
+    pos[pos >= len(sorted_codes)] = 0
+    found = (code >= 0) & (sorted_codes[pos] == code) if len(sorted_codes) else np.zeros(m, bool)
+    for i in np.flatnonzero(~found & (code >= 0)).tolist():
+        p.add(f"{name}[{i}].community", f"no community with code {code[i]:012d} in the communities table")
+    owner = np.where(found, order[pos], -1) if len(sorted_codes) else np.full(m, -1)
+    have = np.bincount(owner[owner >= 0], minlength=len(counts))
+    for i in np.flatnonzero(have != np.maximum(counts, 0)).tolist():
+        p.add(f"{cwhere(i)}.n_{name}", f"{'missing' if counts[i] < 0 else counts[i]} {name} announced, "
+                                       f"{have[i]} rows in the {name} table")
+    cols: dict[str, Any] = {}
+    for k, f in rec.child_columns().items():
+        if k not in t.column_names:
+            if f.required:
+                p.add(f"{name}.{k}", "missing column (required)")
+            cols[k] = np.full(m, f.missing, f.dtype) if f.kind not in ("key", "keyset") else (
+                [""] * m if f.kind == "key" else np.zeros(m, f.dtype))
+            continue
+        col = _column(t, k)
+        if f.kind == "key":
+            keys, ok = _keys(col, f.vocab, lambda i, k=k: f"{where(i)}.{k}", p, True)
+            codes = np.zeros(m, np.int32)
+            codes[ok] = keys.codes
+            cols[k] = C.Interned(keys.strings, codes)
+        elif f.kind == "keyset":
+            if not (pa.types.is_list(col.type) or pa.types.is_large_list(col.type)):
+                p.add(f"{name}.{k}", f"expected a list of keys, got {col.type}")
+                cols[k] = np.zeros(m, f.dtype)
+                continue
+            offsets, values = _list_parts(col)
+            owner_k = np.repeat(np.arange(m), np.diff(offsets))
+            keys, ok = _keys(values, f.vocab, lambda i, k=k: f"{where(int(owner_k[i]))}.{k}", p, False)
+            lut = np.asarray(C.intern_keys(keys, f.vocab)[1], dtype=np.int64)
+            bits = np.zeros(m, np.int64)
+            np.bitwise_or.at(bits, owner_k[ok], np.left_shift(1, lut)) if len(lut) else None
+            cols[k] = bits.astype(f.dtype)
+        else:
+            a = _arrow_field(f, col, where, p, k)
+            if f.required:
+                for i in np.flatnonzero(a == f.missing).tolist():
+                    if col[i].as_py() is None:
+                        p.add(f"{where(i)}.{k}", f"required: the {rec.en} {f.en} ({f.expected()})")
+            cols[k] = a
+    for check in rec.checks:
+        bad, field, message = check(cols)
+        for i in np.flatnonzero(bad).tolist():
+            p.add(f"{where(i)}.{field}", message(i))
+    out = {name: {"owner": owner, "cols": cols}}
+    for ym in S.year_maps(rec).values():
+        out[ym.name] = _year_map_rows(ym, t, m, where, p)
+    return out
+
+
+def _year_map_rows(ym: S.YearMap, t: Any, m: int, where: Any, p: Problems) -> dict[str, Any]:
+    """A map column (year → value) as the rows of its child table, each bad entry a problem."""
+    pa = _pa()
+    pc = require("pyarrow.compute", "arrow")
+    empty = {"owner": np.zeros(0, np.int64), "cols": {"year": np.zeros(0, np.int16),
+                                                       ym.field.name: np.zeros(0, ym.field.dtype)}}
+    if ym.name not in t.column_names:
+        return empty
+    col = t.column(ym.name).combine_chunks()
+    if not pa.types.is_map(col.type):  # from pandas: (year, value) pairs or dicts, as Python objects
+        try:
+            rows = [None if v is None else [(str(a), b) for a, b in (v.items() if isinstance(v, dict) else v)
+                                            if b is not None] for v in col.to_pylist()]
+            col = pa.array(rows, type=pa.map_(pa.string(), pa.string()))
+        except (TypeError, ValueError, pa.ArrowException):
+            p.add(f"{where.name}.{ym.name}", f"expected a map from year to {ym.field.name}, got {col.type}")
+            return empty
+    offsets = np.asarray(col.offsets.to_numpy(zero_copy_only=False), dtype=np.int64)
+    keys, items = col.keys, col.items
+    lo, n_items = int(offsets[0]), int(offsets[-1] - offsets[0])
+    keys, items, offsets = keys.slice(lo, n_items), items.slice(lo, n_items), offsets - lo
+    owner = np.repeat(np.arange(m), np.diff(offsets))
+    if pa.types.is_dictionary(keys.type):
+        keys = keys.cast(keys.type.value_type)
+    years = pc.cast(keys, pa.string()) if not pa.types.is_string(keys.type) else keys
+    ok_year = pc.fill_null(pc.match_substring_regex(years, r"^[0-9]{4}$"), False).to_numpy(zero_copy_only=False)
+    y = np.full(len(owner), -1, np.int64)
+    if ok_year.any():
+        y[ok_year] = pc.cast(years.filter(pa.array(ok_year)), pa.int64()).to_numpy(zero_copy_only=False)
+    good = (y >= ym.low) & (y <= ym.high)
+    for i in np.flatnonzero(~good).tolist():
+        p.add(f"{where(int(owner[i]))}.{ym.name}", f"expected a year from {ym.low} to {ym.high} as key, "
+                                                    f"got {years[i].as_py()!r}")
+    if pa.types.is_dictionary(items.type):
+        items = items.cast(items.type.value_type)
+    vals = _arrow_field(ym.field, items, lambda i: f"{where(int(owner[i]))}.{ym.name}.{int(y[i])}", p, "")
+    keep = good & (vals != ym.field.missing)  # a year without a value records nothing
+    owner, y, vals = owner[keep], y[keep], vals[keep]
+    order = np.lexsort((y, owner))
+    owner, y, vals = owner[order], y[order], vals[order]
+    dup = np.flatnonzero((owner[1:] == owner[:-1]) & (y[1:] == y[:-1]))
+    for i in dup.tolist():
+        p.add(f"{where(int(owner[i]))}.{ym.name}.{int(y[i])}", "a year given twice")
+    return {"owner": owner, "cols": {"year": y.astype(np.int16), ym.field.name: vals.astype(ym.field.dtype)}}
+
+
+# --- pandas --------------------------------------------------------------------------------------
+
+def to_frames(st: C.Store) -> dict[str, Any]:
+    """Five pandas DataFrames; whole numbers and flags with missing values use pandas' nullable
+    dtypes (``Int64``, ``boolean``), vocabulary keys are categoricals."""
+    pd = require("pandas", "pandas")
+    pa = _pa()
+    nullable = {pa.int64(): pd.Int64Dtype(), pa.int32(): pd.Int32Dtype(), pa.int8(): pd.Int8Dtype(),
+                pa.bool_(): pd.BooleanDtype()}
+    return {name: t.to_pandas(types_mapper=nullable.get) for name, t in to_arrow(st).items()}
+
+
+def from_frames(frames: Mapping[str, Any]) -> C.Store:
+    pd = require("pandas", "pandas")
+    pa = _pa()
+    p = Problems()
+    tables = {}
+    for name, df in frames.items():
+        if df is None:
+            continue
+        if not isinstance(df, pd.DataFrame):
+            p.add(name, f"expected a pandas DataFrame, got {type(df).__name__}")
+            continue
+        try:
+            tables[name] = pa.Table.from_pandas(df, preserve_index=False)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError) as exc:
+            p.add(name, f"cannot convert to columns: {exc}")
+    p.raise_if_any("frames")
+    return from_arrow(tables, source="frames")
