@@ -21,7 +21,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from itertools import chain
+from itertools import chain, repeat
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
@@ -79,6 +79,15 @@ def parse_value(spec: S.Field, value: Any) -> Any:
 
 
 _INF = math.inf
+_PLAIN_NUMBER = {int, float, type(None)}
+
+
+def column_of(dicts: Sequence[Mapping], key: str) -> list:
+    """The values of *key* in each record (None where absent), without a Python loop for plain dicts."""
+    try:
+        return list(map(dict.get, dicts, repeat(key)))
+    except TypeError:  # a Mapping that is not a dict
+        return [d.get(key) for d in dicts]
 
 
 def encode_values(spec: S.Field, vals: Sequence[Any], where: Callable[[int], str], p: Problems,
@@ -95,7 +104,9 @@ def encode_values(spec: S.Field, vals: Sequence[Any], where: Callable[[int], str
         key = spec.name
     if spec.numeric:
         arr = None
-        x = [v if (type(v) is float or type(v) is int) else NAN for v in vals]
+        types = set(map(type, vals))
+        # plain numbers and None (NaN) convert as a whole; anything else goes through the parser
+        x = vals if types <= _PLAIN_NUMBER else [v if (type(v) is float or type(v) is int) else NAN for v in vals]
         try:
             arr = np.array(x, dtype=np.float64) if n else np.zeros(0)
         except OverflowError:
@@ -291,6 +302,8 @@ def _codes(values: list, where: Callable[[int], str], p: Problems, key: str, req
 def _check_keys(dicts: Sequence[Mapping], allowed: tuple[str, ...], where: Callable[[int], str], p: Problems,
                 prefix: str = "") -> None:
     aset = set(allowed)
+    if aset.issuperset(set().union(*dicts)) if dicts else True:
+        return  # every key of every record is allowed (one set union, in C)
     for i, d in enumerate(dicts):
         if not aset.issuperset(d):
             for k in d:
@@ -304,15 +317,14 @@ def _record_columns(rec: S.Record, dicts: Sequence[Mapping], where: Callable[[in
     out: dict[str, np.ndarray] = {}
     for m in rec.members:
         if isinstance(m, S.Field) and m.kind in S.SCALAR_KINDS:
-            out[prefix + m.name] = encode_values(m, [d.get(m.name) for d in dicts], where, p, prefix + m.name)
+            out[prefix + m.name] = encode_values(m, column_of(dicts, m.name), where, p, prefix + m.name)
         elif isinstance(m, S.Group):
             sub: list[Mapping] = []
             path = prefix + m.name
-            for i, d in enumerate(dicts):
-                v = d.get(m.name)
+            for i, v in enumerate(column_of(dicts, m.name)):
                 if v is None:
                     sub.append({})
-                elif isinstance(v, Mapping):
+                elif type(v) is dict or isinstance(v, Mapping):
                     sub.append(v)
                 else:
                     p.add(f"{where(i)}.{path}", f"expected an object with keys {', '.join(m.record.keys)}, got {v!r}")
@@ -364,7 +376,7 @@ def gather_regions(items: Sequence[Any], p: Problems) -> Gathered:
     ok = _mappings(items, where, p, "expected an object with code, name and level, got {type}")
     okset = set(ok.tolist()) if len(ok) != n else None
     dicts: list[Mapping] = list(items) if okset is None else [items[i] if i in okset else {} for i in range(n)]
-    code = _codes([d.get("code") for d in dicts], where, p, "code", required=False)
+    code = _codes(column_of(dicts, "code"), where, p, "code", required=False)
     for i in (ok.tolist() if okset is not None else range(n)):
         if dicts[i].get("code") is None:
             p.add(f"{where(i)}.code", "required: a 12-digit division code")
@@ -385,8 +397,8 @@ def gather_regions(items: Sequence[Any], p: Problems) -> Gathered:
         if code[i] >= 0 and lvl.depth != depth[i]:
             p.add(f"{where(i)}.level", f"level {lvl.value!r} was given, but the code's digits make "
                                        f"{code[i]:012d} a {LEVELS[depth[i]].value}")
-    names = _names_of_rows([d.get("name") for d in dicts], where, p, okset)
-    given = _codes([d.get("parent") for d in dicts], where, p, "parent", required=False)
+    names = _names_of_rows(column_of(dicts, "name"), where, p, okset)
+    given = _codes(column_of(dicts, "parent"), where, p, "parent", required=False)
     _check_keys(dicts, REGION_KEYS, where, p)
     cols = _record_columns(S.REGION, dicts, where, p)
     _in_doc_order(p, start)
@@ -459,7 +471,7 @@ def _gather_children(ch: S.Children, lists: list, where: Callable[[int], str], p
     for m in rec.members:
         if not isinstance(m, S.Field):
             continue
-        vals = [d.get(m.name) for d in flat] if m.kind in ("key", "keyset") or m.required else None
+        vals = column_of(flat, m.name) if m.kind in ("key", "keyset") or m.required else None
         if m.required:
             for i in [i for i, v in enumerate(vals) if v is None or (m.kind == "key" and (type(v) is not str or not v))]:
                 v = vals[i]
@@ -475,7 +487,7 @@ def _gather_children(ch: S.Children, lists: list, where: Callable[[int], str], p
         for i in np.flatnonzero(bad).tolist():
             p.add(f"{loc(i)}.{field}", message(i))
     for ym in S.year_maps(rec).values():
-        out[ym.name] = _gather_year_map(ym, [d.get(ym.name) for d in flat], loc, p)
+        out[ym.name] = _gather_year_map(ym, column_of(flat, ym.name), loc, p)
     if not ok.all():
         # a record without its required key is left out (its problem is reported); year maps
         # refer to staff rows, so they keep the numbering of the records kept
@@ -520,38 +532,39 @@ def _keysets(f: S.Field, vals: list, loc: Callable[[int], str], p: Problems) -> 
 
 
 def _gather_year_map(ym: S.YearMap, maps: list, loc: Callable[[int], str], p: Problems) -> dict[str, Any]:
-    owner: list[int] = []
-    years: list[int] = []
-    vals: list[Any] = []
+    """The entries of year-keyed maps (``{"2017": "competent"}``) as rows of (owner, year, value),
+    sorted by owner then year; a year without a value records nothing."""
+    bad = [i for i, m in enumerate(maps) if m is not None and type(m) is not dict and not isinstance(m, Mapping)]
+    for i in bad:
+        p.add(f"{loc(i)}.{ym.name}", f"expected an object of year: {ym.field.name}, got {maps[i]!r}")
+    if bad:
+        maps = [None if i in set(bad) else m for i, m in enumerate(maps)]
+    entries = [(i, y, v) for i, m in enumerate(maps) if m for y, v in m.items()]
     lo, hi = str(ym.low), str(ym.high)
-    for i, m in enumerate(maps):
-        if not m:
-            if m is not None and not isinstance(m, Mapping):
-                p.add(f"{loc(i)}.{ym.name}", f"expected an object of year: {ym.field.name}, got {m!r}")
+    owner = np.fromiter((e[0] for e in entries), dtype=np.int64, count=len(entries))
+    years = np.zeros(len(entries), dtype=np.int64)
+    keep = np.ones(len(entries), dtype=bool)
+    for k, (i, y, _) in enumerate(entries):
+        if type(y) is str and len(y) == 4 and y.isascii() and y.isdigit() and lo <= y <= hi:
+            years[k] = int(y)
             continue
-        if not isinstance(m, Mapping):
-            p.add(f"{loc(i)}.{ym.name}", f"expected an object of year: {ym.field.name}, got {m!r}")
-            continue
-        for y, v in sorted(m.items(), key=lambda kv: str(kv[0])):
-            if type(y) is str and len(y) == 4 and y.isascii() and y.isdigit() and lo <= y <= hi:
-                year = int(y)
-            else:
-                try:
-                    year = int(y)
-                    if not ym.low <= year <= ym.high:
-                        raise ValueError
-                except (TypeError, ValueError, OverflowError):
-                    p.add(f"{loc(i)}.{ym.name}", f"expected a year from {ym.low} to {ym.high} as key, got {y!r}")
-                    continue
-            if v is None:
-                continue  # a year without a value records nothing
-            owner.append(i)
-            years.append(year)
-            vals.append(v)
+        try:
+            year = int(y)
+            if not ym.low <= year <= ym.high:
+                raise ValueError
+            years[k] = year
+        except (TypeError, ValueError, OverflowError):
+            p.add(f"{loc(i)}.{ym.name}", f"expected a year from {ym.low} to {ym.high} as key, got {y!r}")
+            keep[k] = False
+    vals = [e[2] for e in entries]
+    keep &= np.fromiter((v is not None for v in vals), dtype=bool, count=len(vals))
+    order = np.lexsort((years, owner))
+    order = order[keep[order]]
+    owner, years = owner[order], years[order]
+    vals = [vals[k] for k in order.tolist()]
     # a value's problem is named by its year, as ``staff[1].ratings.2017``
-    col = encode_values(ym.field, vals, lambda k: f"{loc(owner[k])}.{ym.name}.{years[k]}", p, "")
-    return {"owner": np.asarray(owner, dtype=np.int64), "cols": {"year": np.asarray(years, dtype=np.int16),
-                                                                  ym.field.name: col}}
+    col = encode_values(ym.field, vals, lambda k: f"{loc(int(owner[k]))}.{ym.name}.{int(years[k])}", p, "")
+    return {"owner": owner, "cols": {"year": years.astype(np.int16), ym.field.name: col}}
 
 
 def _gather_tags(t: S.Tags, lists: list, where: Callable[[int], str], p: Problems,
@@ -582,7 +595,7 @@ def gather_communities(items: Sequence[Any], p: Problems, offset: int = 0) -> Ga
     ok = _mappings(items, where, p, "expected an object with code and name, got {type}")
     okset = set(ok.tolist()) if len(ok) != n else None
     dicts: list[Mapping] = list(items) if okset is None else [items[i] if i in okset else {} for i in range(n)]
-    code = _codes([d.get("code") for d in dicts], where, p, "code", required=False)
+    code = _codes(column_of(dicts, "code"), where, p, "code", required=False)
     for i in (ok.tolist() if okset is not None else range(n)):
         if dicts[i].get("code") is None:
             p.add(f"{where(i)}.code", "required: a 12-digit division code")
@@ -592,16 +605,16 @@ def gather_communities(items: Sequence[Any], p: Problems, offset: int = 0) -> Ga
         p.add(f"{where(i)}.code", f"{code[i]:012d} is a {LEVELS[depth].value} code, expected a community code "
                                   "(its last three digits not 000)")
         code[i] = -1
-    names = _names_of_rows([d.get("name") for d in dicts], where, p, okset)
-    given = _codes([d.get("parent") for d in dicts], where, p, "parent", required=False)
+    names = _names_of_rows(column_of(dicts, "name"), where, p, okset)
+    given = _codes(column_of(dicts, "parent"), where, p, "parent", required=False)
     _check_keys(dicts, COMMUNITY_KEYS, where, p)
     cols = _record_columns(S.COMMUNITY, dicts, where, p)
     known: dict[str, np.ndarray] = {}
     children: dict[str, dict[str, Any]] = {}
     for name, ch in S.CHILDREN.items():
-        known[name] = _gather_children(ch, [d.get(name) for d in dicts], where, p, children)
+        known[name] = _gather_children(ch, column_of(dicts, name), where, p, children)
     for name, t in S.TAGS.items():
-        known[name] = _gather_tags(t, [d.get(name) for d in dicts], where, p, children)
+        known[name] = _gather_tags(t, column_of(dicts, name), where, p, children)
     _in_doc_order(p, start)
     return Gathered(code, names, given, cols, known, children, where)
 
@@ -630,14 +643,15 @@ def check_tree(rcode: np.ndarray, rgiven: np.ndarray, ccode: np.ndarray, cgiven:
     """
     allc = np.concatenate([rcode, ccode])
     valid = allc >= 0
-    uniq, first, counts = np.unique(allc[valid], return_index=True, return_counts=True)
-    if (counts > 1).any():
+    s_all = np.sort(allc[valid])
+    repeated = s_all[1:][s_all[1:] == s_all[:-1]]
+    if len(repeated):
         pos = np.flatnonzero(valid)
-        for code in uniq[counts > 1]:
+        for code in np.unique(repeated):
             rows = pos[np.flatnonzero(allc[valid] == code)]
             places = [rloc(r) if r < len(rcode) else cloc(r - len(rcode)) for r in rows]
             p.add(places[-1], f"duplicate code {code:012d}: also at {', '.join(places[:-1])}")
-    region_set = np.unique(rcode[rcode >= 0])
+    region_set = np.sort(rcode[rcode >= 0])
     depth_r = levels_of(np.where(rcode >= 0, rcode, 10**11))
     for codes, given, loc, is_comm in ((rcode, rgiven, rloc, False), (ccode, cgiven, cloc, True)):
         ok = codes >= 0
@@ -846,7 +860,9 @@ def assemble(r: Gathered, c: Gathered, p: Problems, source: str | None) -> Store
         child = _child(np.asarray(g[name]["owner"], np.int64), {"key": codes}, n, inv, strings)
         if not t.ordered:  # a set of closed keys: repeats collapse, stored in the vocabulary's order
             own, key = child.owner.astype(np.int64), child.cols["key"].astype(np.int64)
-            combined = np.unique(own * (len(strings) + 1) + key)
+            combined = np.sort(own * (len(strings) + 1) + key)
+            if len(combined):
+                combined = combined[np.concatenate([[True], combined[1:] != combined[:-1]])]
             own = (combined // (len(strings) + 1)).astype(np.int32)
             child = Child(own, _offsets(own, n), {"key": (combined % (len(strings) + 1)).astype(np.int32)}, strings)
         tags[name] = child
