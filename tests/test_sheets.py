@@ -277,3 +277,45 @@ def test_workbook_layout_is_derived_from_the_schema():
     heads = [h for h, _ in _sheets.layout()["社区"]]
     for path, _ in S.COMMUNITY_COLUMNS:
         assert any(h.endswith(f" / {path}") for h in heads), path
+
+
+# --- the template ----------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def loudi_template(tmp_path_factory):
+    p = tmp_path_factory.mktemp("tpl") / "loudi.xlsx"
+    sg.template(p, policies=["loudi"])
+    return p
+
+
+def test_the_template_has_the_columns_loudi_reads_with_units_drop_downs_and_notes(loudi_template):
+    wb = openpyxl.load_workbook(loudi_template)
+    assert wb.sheetnames[:2] == ["说明", "社区"]
+    heads = [c.value for c in wb["社区"][1]]
+    assert "运转经费(万元/年) / funding.operating" in heads and "户数(户) / households" in heads
+    assert "社区类型 / area_type" in heads
+    assert not any("burden" in h for h in heads)  # Loudi reads no burden counts
+    staff = [c.value for c in wb["工作人员"][1]]
+    assert any("monthly_pay" in h for h in staff) and any("ratings" in h for h in staff)
+    lists = {str(dv.sqref).split(":")[0].rstrip("0123456789") for dv in wb["社区"].data_validations.dataValidation}
+    assert "D" in lists  # area type has a drop-down
+    notes = "\n".join(str(c.value) for row in wb["说明"].iter_rows() for c in row if c.value)
+    assert "loudi.funding.operating" in notes and "loudi.staffing.incompetent_dismissed" in notes
+
+
+def test_the_filled_template_reads_back_without_problems(loudi_template):
+    sk = sg.Dataset.from_objects([sg.Region("43", "湖南省"), sg.Region("4313", "娄底市"),
+                                  sg.Region("431302", "娄星区"), sg.Region("431302001", "乐坪街道")],
+                                 [sg.Community("431302001001", "示例社区")])
+    ds = sg.Dataset.read(loudi_template, skeleton=sk)
+    c = ds.community("431302001001")
+    assert c.funding.operating.m == 260_000 and c.area_type is sg.AreaType.CENTRAL_URBAN
+    report = sg.evaluate(ds, "loudi")
+    assert report.status("431302001001", "loudi.funding.operating") is sg.Status.PASS
+
+
+def test_template_cli_refuses_another_suffix(tmp_path):
+    from shequ_gov.cli import main
+
+    assert main(["template", str(tmp_path / "t.csv"), "--policy", "loudi"]) == 2
+    assert not (tmp_path / "t.csv").exists()

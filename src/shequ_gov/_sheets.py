@@ -50,7 +50,7 @@ SHEET_NAMES: dict[str, tuple[str, ...]] = {
     "tasks": ("工作事项", "tasks", "task", "事项"),
 }
 #: Sheets that carry no data (the template's notes).
-NOTE_SHEETS = ("说明", "notes", "填表说明", "readme")
+NOTE_SHEETS = ("说明", "notes", "填表说明", "readme", "_lists")
 
 #: Count columns of a community row: header → (what it counts, words for the docs).
 COUNT_COLUMNS: dict[str, tuple[str, str]] = {

@@ -53,6 +53,11 @@ def _parser() -> argparse.ArgumentParser:
     x.add_argument("--as-of")
     x.add_argument("--mode", choices=("jurisdiction", "what-if"), default="jurisdiction")
 
+    t = sub.add_parser("template", help="write the fill-in workbook (.xlsx) for the chosen policies")
+    t.add_argument("output", help="the workbook to write (.xlsx)")
+    t.add_argument("--policy", action="append", dest="policies", metavar="NAME",
+                   help="a policy id (repeatable; default: every installed policy)")
+
     s = sub.add_parser("synth", help="generate a synthetic dataset")
     s.add_argument("--scale", default="city", help="tiny, city, province, national, or a number of communities")
     s.add_argument("--seed", type=int, default=0)
@@ -150,6 +155,16 @@ def _explain(args: Any) -> int:
     return 0
 
 
+def _template(args: Any) -> int:
+    from ._template import template
+
+    if not args.output.lower().endswith(".xlsx"):
+        raise ValueError(f"the template is a workbook: give a path ending in .xlsx, got {args.output!r}")
+    template(args.output, policies=args.policies)
+    print(f"wrote {args.output}")
+    return 0
+
+
 def _synth(args: Any) -> int:
     from . import synth
 
@@ -190,7 +205,7 @@ def _bench(args: Any) -> int:
 
 
 _COMMANDS = {"policies": _policies, "evaluate": _evaluate, "explain": _explain, "synth": _synth,
-             "catalogue": _catalogue, "bench": _bench}
+             "catalogue": _catalogue, "bench": _bench, "template": _template}
 
 if __name__ == "__main__":
     raise SystemExit(main())
