@@ -28,6 +28,7 @@ TARGETS = [
     ("roundtrip.read_over_parse", "<=", 1.5, "re-read ÷ JSON parse time"),
     ("scaling.max_ratio", "<=", 11, "10× the communities ÷ time (worst step)"),
     ("columnar_vs_loop.ratio", ">=", 20, "engine speed-up over a per-object loop"),
+    ("spreadsheet.read_s", "<=", 15, "read a province-sized workbook, validated (s)"),
 ]
 
 

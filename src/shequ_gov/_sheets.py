@@ -499,6 +499,7 @@ class _Reader:
         self.by_code: dict[str, int] = {}
         self.names: list[tuple[str | None, str | None] | None] = []  # (street, district) names per community
         self.not_given: dict[int, list[str]] = {}  # community index -> lists marked as not given
+        self.given: dict[int, list[str]] = {}  # community index -> lists marked as given (none if no rows)
 
     def columns(self, sh: Sheet, table: str) -> list[Column | None]:
         known = _headers_of(table)
@@ -535,6 +536,7 @@ class _Reader:
             community_only: list[str] = []
             not_given: list[str] = []
             bad_code = False
+            said_given: list[str] = []
             for j, c in enumerate(cols):
                 if c is None or c.kind == "ignored":
                     continue
@@ -566,6 +568,8 @@ class _Reader:
                     v = _parse(raw, S.Field("given", "bool", "", ""), None, where, self.prob)
                     if v is False:
                         not_given.append(c.target)
+                    elif v:
+                        said_given.append(c.target)
                 elif c.kind == "tags":
                     if raw is not None and _text(raw):
                         s = _text(raw)
@@ -635,6 +639,8 @@ class _Reader:
                         rec["facilities"].append({"kind": target})
                 else:
                     self.prob.add(w, "a region's field, but this row is a community")
+            if said_given:
+                self.given[len(self.communities)] = said_given
             self.communities.append(rec)
             self.comm_where.append(sh.where(rownum))
             self.names.append((street, district) if not bad_code else None)
@@ -784,7 +790,11 @@ def read_sheets(path: str | Path, *, skeleton: Any = None, encoding: str | None 
     if "regions" in tables:
         r.extra_regions(tables["regions"])
     for table in S.CHILDREN:
-        if table not in tables:
+        if table not in tables or not tables[table].rows:
+            # no rows: the lists stay missing, except where the community sheet says they were given
+            for i, c in enumerate(r.communities):
+                if table in r.given.get(i, ()) and table not in c:
+                    c[table] = []
             continue
         if table == "staff" and any(c is not None and c.kind == "count"
                                     for c in r.columns(tables["communities"], "communities")):
