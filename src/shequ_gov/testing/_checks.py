@@ -16,8 +16,9 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 import attrs
 import numpy as np
 
+from .. import _schema as S
 from .._errors import PolicyError
-from .._monotone import MONOTONE_INPUTS, NUMERIC_INPUTS, input_problem
+from .._monotone import CHILD_NUMERIC_INPUTS, MONOTONE_INPUTS, NUMERIC_INPUTS, input_problem
 from .._policy import Policy
 from .._vocab import Level, Status
 from ._sample import sample_document
@@ -61,11 +62,14 @@ def _perturb_facility_area(kind: str) -> Callable[[dict], None]:
     return apply
 
 
-def _perturb_staff_pay(doc: dict) -> None:
-    for c in doc["communities"]:
-        for m in c.get("staff") or []:
-            if m.get("monthly_pay") is not None:
-                m["monthly_pay"] = m["monthly_pay"] * 1.5 + 100
+def _perturb_child_numeric(table: str, field: str) -> Callable[[dict], None]:
+    def apply(doc: dict) -> None:
+        for c in doc["communities"]:
+            for m in c.get(table) or []:
+                if m.get(field) is not None:
+                    m[field] = m[field] * 1.5 + 100
+
+    return apply
 
 
 def _perturb_add_certified(doc: dict) -> None:
@@ -96,8 +100,8 @@ def _perturb_add_staff(doc: dict) -> None:
             c["staff"].append({"roles": ["worker"]})
 
 
-_RECORD_PERTURBATIONS = {"staff.count": _perturb_add_staff, "staff.monthly_pay": _perturb_staff_pay,
-                         "staff.certified": _perturb_add_certified, "region.average_annual_wage": _perturb_wage}
+_RECORD_PERTURBATIONS = {"staff.count": _perturb_add_staff, "staff.certified": _perturb_add_certified,
+                         "region.average_annual_wage": _perturb_wage}
 
 
 def perturbation(name: str) -> Callable[[dict], None]:
@@ -107,6 +111,8 @@ def perturbation(name: str) -> Callable[[dict], None]:
         raise KeyError(f"{problem} (known: {', '.join(PERTURBATIONS)})")
     if name in NUMERIC_INPUTS:
         return _perturb_numeric(name)
+    if name in CHILD_NUMERIC_INPUTS:
+        return _perturb_child_numeric(*CHILD_NUMERIC_INPUTS[name])
     if name in _RECORD_PERTURBATIONS:
         return _RECORD_PERTURBATIONS[name]
     head, _, kind = name.partition(":")
@@ -307,12 +313,29 @@ def check_missing_input_gives_unknown(policy: Policy) -> None:
     assert not diffs, f"removing an input changed verdicts to something other than UNKNOWN:\n  {_describe(diffs)}"
 
 
-_ALT_UNITS = {  # field → (unit string, factor from the canonical unit)
-    "area": ("km**2", 1e-6), "operating": ("万元/year", 1e-4), "benefit_projects": ("万元/年", 1e-4),
-    "monthly_pay": ("yuan/year", 12.0), "group_leader_subsidy": ("元/月", 1.0),
-    "convenience_minutes": ("hour", 1 / 60), "convenience_distance": ("m", 1000.0),
-    "average_annual_wage": ("wan_yuan/year", 1e-4), "households": ("户", 1.0), "population": ("人", 1.0),
+#: Per canonical unit, other ways of writing a value: (unit strings, factor from the canonical unit).
+_UNIT_SPELLINGS = {
+    "m**2": (("km**2", 1e-6), ("平方米", 1.0)), "yuan/year": (("万元/year", 1e-4), ("万元/年", 1e-4),
+                                                            ("wan_yuan/year", 1e-4)),
+    "yuan/month": (("yuan/year", 12.0), ("元/月", 1.0)), "minute": (("hour", 1 / 60),),
+    "km": (("m", 1000.0),), "household": (("户", 1.0),), "person": (("人", 1.0),),
 }
+
+
+def _alt_units() -> dict[str, tuple[str, float]]:
+    """Field name → another spelling of its canonical unit, for every field with a unit in the schema
+    (fields of one unit take its spellings in turn)."""
+    out: dict[str, tuple[str, float]] = {}
+    seen: dict[str, int] = {}
+    for _, m in S.walk():
+        if isinstance(m, S.Field) and m.unit and m.unit in _UNIT_SPELLINGS and m.name not in out:
+            spellings = _UNIT_SPELLINGS[m.unit]
+            out[m.name] = spellings[seen.get(m.unit, 0) % len(spellings)]
+            seen[m.unit] = seen.get(m.unit, 0) + 1
+    return out
+
+
+_ALT_UNITS = _alt_units()
 
 
 def _rewrite_units(node: Any) -> Any:
