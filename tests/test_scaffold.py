@@ -28,7 +28,7 @@ def _run(cmd: list[str], root: Path, pythonpath: list[Path]) -> subprocess.Compl
 
 
 def _pytest(root: Path, pythonpath: list[Path]) -> subprocess.CompletedProcess:
-    return _run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "error"], root, pythonpath)
+    return _run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], root, pythonpath)
 
 
 def _second_rule(root: Path) -> None:
