@@ -86,6 +86,7 @@ class TestUndeclaredParameters:
         (name,) = pol.rule(BENEFIT).parameters
         assert list(p) == [name] and p.read == ()
         assert p[name] == 200000.0 and p.read == (name,)
+        assert not hasattr(p, "_repr_html_") and p.read == (name,)  # a tool probing is not a read
 
 
 class TestExplanationParameters:

@@ -273,7 +273,7 @@ class Parameters(Mapping[str, Any]):
                              + "; list it in the rule's `parameters` in policy.toml")])
 
     def __getattr__(self, name: str) -> Any:
-        if name.startswith("__"):
+        if name.startswith("_"):  # protocols and tools probing (_repr_html_, __array__) are not parameter reads
             raise AttributeError(name)
         return self._get(name)
 
