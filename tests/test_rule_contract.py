@@ -32,6 +32,11 @@ def _doc(**community):
     return sg.Dataset.from_dict(T.document([{"area_type": "central_urban", **community}], under="431302001"))
 
 
+def _staff_limit(c, params):
+    """A helper of the kind plug-ins write: it reads a parameter its caller may not declare."""
+    return params.staff_max
+
+
 class TestUndeclaredParameters:
     def test_the_swap_of_the_issue_cannot_load(self):
         """benefit_projects swapped for a function comparing yuan/year funds with staff_max is refused
@@ -58,6 +63,17 @@ class TestUndeclaredParameters:
             return at_least(c.number("funding.benefit_projects"), p["nothing"])
 
         with pytest.raises(sg.PolicyError, match="'nothing', which the policy does not define"):
+            sg.Policy.from_toml(LOUDI_TOML, _loudi_functions(BENEFIT) + [swapped])
+
+    def test_a_read_in_a_helper_given_the_parameters_cannot_load(self):
+        """A helper of the same package handed ``p`` is read too: its undeclared parameter is named at load."""
+
+        @formula(BENEFIT)
+        def swapped(c, p):
+            """惠民项目资金."""
+            return at_least(c.number("funding.benefit_projects"), _staff_limit(c, p))
+
+        with pytest.raises(sg.PolicyError, match="reads parameter 'staff_max', which it does not declare"):
             sg.Policy.from_toml(LOUDI_TOML, _loudi_functions(BENEFIT) + [swapped])
 
     def test_a_read_through_a_helper_fails_at_the_first_evaluation(self):

@@ -625,11 +625,20 @@ def _formula_problems(fn: Callable, increasing: tuple, decreasing: tuple, declar
 _MAPPING_METHODS = frozenset(("get", "items", "keys", "values", "read", "for_rule"))
 
 
-def _parameters_read(fn: Callable, p_name: str) -> list[str]:
-    """Parameter names *fn* reads from its argument *p_name*, found in its source (empty if unavailable)."""
+def _parameters_read(fn: Callable, p_name: str, _seen: set | None = None) -> list[str]:
+    """Parameter names *fn* reads from its argument *p_name*, found in its source (empty if unavailable).
+
+    Helpers of the same plug-in that *fn* hands the parameters to (``_helper(c, p)``) are read
+    too, a few calls deep; anything subtler is caught when the rule runs.
+    """
     import ast
     import textwrap
 
+    seen = set() if _seen is None else _seen
+    code = getattr(fn, "__code__", None)
+    if code is None or code in seen or len(seen) > 8:
+        return []
+    seen.add(code)
     try:
         tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
     except (OSError, TypeError, SyntaxError, IndentationError):
@@ -637,7 +646,7 @@ def _parameters_read(fn: Callable, p_name: str) -> list[str]:
     found: dict[str, None] = {}
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == p_name:
-            if node.attr not in _MAPPING_METHODS and not node.attr.startswith("__"):
+            if node.attr not in _MAPPING_METHODS and not node.attr.startswith("_"):
                 found[node.attr] = None
         elif isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id == p_name:
             if isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
@@ -646,4 +655,15 @@ def _parameters_read(fn: Callable, p_name: str) -> list[str]:
               and isinstance(node.func.value, ast.Name) and node.func.value.id == p_name and node.args
               and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
             found[node.args[0].value] = None
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            helper = getattr(fn, "__globals__", {}).get(node.func.id)
+            positions = [i for i, a in enumerate(node.args) if isinstance(a, ast.Name) and a.id == p_name]
+            same_package = getattr(helper, "__module__", "").split(".")[0] == str(fn.__module__).split(".")[0]
+            if not positions or not inspect.isfunction(helper) or not same_package:
+                continue
+            names = [q.name for q in inspect.signature(helper).parameters.values()
+                     if q.kind in (q.POSITIONAL_ONLY, q.POSITIONAL_OR_KEYWORD)]
+            for i in positions:
+                if i < len(names):
+                    found.update(dict.fromkeys(_parameters_read(helper, names[i], seen)))
     return list(found)
