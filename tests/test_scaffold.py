@@ -141,3 +141,13 @@ def test_the_cli_reports_bad_arguments_without_a_traceback(tmp_path, capsys):
     assert main(["new-policy", "x-y", "--jurisdiction", "4301", "-o", str(tmp_path / "p")]) == 2
     err = capsys.readouterr().err
     assert "NAME: expected a lower-case identifier" in err and "Traceback" not in err
+
+
+def test_the_example_cites_the_first_sentence_with_a_number(tmp_path):
+    """With a source, the example rule quotes its first sentence that has a number, not the title."""
+    src = tmp_path / "s.txt"
+    src.write_text(SOURCE, encoding="utf-8")
+    root = new_policy("cs", jurisdiction="4301", source=src, directory=tmp_path / "p")
+    toml = (root / "src" / "shequ_gov_cs" / "policy.toml").read_text(encoding="utf-8")
+    assert 'quote = "每个城市社区按照每300户配备1名社区工作者的标准配备，最少不低于5名"' in toml
+    assert 'title = "长沙市社区工作者队伍建设实施办法"' in toml

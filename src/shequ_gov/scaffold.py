@@ -33,11 +33,12 @@ _SENTENCE = re.compile(r"[^。！？；\n]+")
 
 
 def _first_sentence(text: str) -> str | None:
-    for m in _SENTENCE.finditer(text):
-        s = m.group(0).strip()
-        if len(s) >= 6 and '"' not in s and "\\" not in s and "'''" not in s:
-            return s
-    return None
+    """The sentence the example rule cites: the first with a number in it (standards have numbers),
+    else the first after the title line, else the title."""
+    found = [m.group(0).strip() for m in _SENTENCE.finditer(text)]
+    found = [s for s in found if len(s) >= 6 and '"' not in s and "\\" not in s]
+    with_number = [s for s in found if re.search(r"[0-9０-９]", s)]
+    return (with_number or found[1:] or found or [None])[0]
 
 
 def new_policy(name: str, *, jurisdiction: str, directory: str | os.PathLike[str],
