@@ -70,7 +70,8 @@ def _parser() -> argparse.ArgumentParser:
     n.add_argument("name", help="the policy id, a lower-case identifier (e.g. changsha)")
     n.add_argument("--jurisdiction", required=True, metavar="CODE", help="division code of the region (e.g. 4301)")
     n.add_argument("--source", metavar="FILE.txt", help="the source document's text (UTF-8), cited by the example rule")
-    n.add_argument("--output", "-o", required=True, metavar="DIR", help="directory to create (must not exist or be empty)")
+    n.add_argument("--output", "-o", required=True, metavar="DIR",
+                   help="directory to create (must not exist or be empty)")
 
     b = sub.add_parser("bench", help="run the benchmarks (see benchmarks/)")
     b.add_argument("names", nargs="*", help="benchmarks to run (default: all)")

@@ -30,8 +30,8 @@ from ._policy import Parameters
 from ._vocab import AREA_TYPES, FACILITY_KINDS, RATINGS, ROLES, TASK_ROLES, AreaType, Level
 
 __all__ = [
-    "ChildInputs", "CommunityInputs", "Inputs", "Outcome", "Parameters", "RegionInputs", "Tri", "at_least", "at_most", "between", "compare",
-    "condition", "measure", "no_violations",
+    "ChildInputs", "CommunityInputs", "Inputs", "Outcome", "Parameters", "RegionInputs", "Tri", "at_least", "at_most",
+    "between", "compare", "condition", "measure", "no_violations",
 ]
 
 _EPS = 1e-9
