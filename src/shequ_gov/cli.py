@@ -71,6 +71,13 @@ def _parser() -> argparse.ArgumentParser:
     k.add_argument("--policy", help="the policy of the README (default: the README's plug-in folder name)")
     k.add_argument("--check", action="store_true", help="do not write: exit 1 if the README is out of date")
 
+    n = sub.add_parser("new-policy", help="write a new policy plug-in that installs and passes its own tests")
+    n.add_argument("name", help="the policy id, a lower-case identifier (e.g. changsha)")
+    n.add_argument("--jurisdiction", required=True, metavar="CODE", help="division code of the region (e.g. 4301)")
+    n.add_argument("--source", metavar="FILE.txt", help="the source document's text (UTF-8), cited by the example rule")
+    n.add_argument("--output", "-o", required=True, metavar="DIR",
+                   help="directory to create (must not exist or be empty)")
+
     b = sub.add_parser("bench", help="run the benchmarks (see benchmarks/)")
     b.add_argument("names", nargs="*", help="benchmarks to run (default: all)")
     return p
@@ -195,6 +202,14 @@ def _catalogue(args: Any) -> int:
     return 0
 
 
+def _new_policy(args: Any) -> int:
+    from .scaffold import new_policy
+
+    out = new_policy(args.name, jurisdiction=args.jurisdiction, source=args.source, directory=args.output)
+    print(f"wrote the plug-in {args.name} to {out}; next: pip install -e \"{out}[test]\" && pytest {out}")
+    return 0
+
+
 def _bench(args: Any) -> int:
     try:
         from benchmarks.__main__ import main as bench_main
@@ -205,7 +220,7 @@ def _bench(args: Any) -> int:
 
 
 _COMMANDS = {"policies": _policies, "evaluate": _evaluate, "explain": _explain, "synth": _synth,
-             "catalogue": _catalogue, "bench": _bench, "template": _template}
+             "catalogue": _catalogue, "new-policy": _new_policy, "bench": _bench, "template": _template}
 
 if __name__ == "__main__":
     raise SystemExit(main())
