@@ -37,6 +37,7 @@ TARGETS = [
     ("io.cli_evaluate_parquet_s", "<=", 6, "shequ-gov evaluate national.parquet, end to end (s)"),
     ("io.report_parquet_s", "<=", 5, "national report to Parquet (s)"),
     ("io.fingerprint_s", "<=", 1, "national dataset fingerprint from columns (s)"),
+    ("spreadsheet.read_s", "<=", 15, "read a province-sized workbook, validated (s)"),
 ]
 
 

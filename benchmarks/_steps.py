@@ -144,6 +144,39 @@ def columnar_vs_loop() -> dict:
             "loop_s": round(loop_s, 3), "ratio": round(loop_s / engine_s, 1), "verdicts_disagreeing": disagree}
 
 
+def spreadsheet() -> dict:
+    """A province-sized workbook (20,000 communities with facilities, staff and tasks sheets): write and
+    read back (validated), and the raw load of the same file by openpyxl for comparison."""
+    import shequ_gov as sg
+    from shequ_gov import _sheets
+
+    ds = sg.synth.generate("province", seed=5)
+    out: dict = {"communities": len(ds)}
+    with tempfile.TemporaryDirectory() as tmp:
+        p = Path(tmp) / "province.xlsx"
+        with measure(out, "write"):
+            ds.write(p)
+        out["file_mb"] = round(p.stat().st_size / 2**20, 1)
+        rss0 = rss_peak_mb()
+        with measure(out, "read"):
+            back = sg.Dataset.read(p)
+        out["read_peak_mb"] = round(rss_peak_mb(), 1)
+        out["read_rss_growth_mb"] = round(rss_peak_mb() - rss0, 1)
+        assert back.to_dict() == ds.to_dict(), "the workbook did not read back equal"
+        with measure(out, "calamine_load"):
+            _sheets.load(p)
+        import openpyxl
+
+        def raw() -> None:
+            wb = openpyxl.load_workbook(p, read_only=True)
+            for ws in wb.worksheets:
+                for _ in ws.iter_rows(values_only=True):
+                    pass
+        with measure(out, "openpyxl_load"):
+            raw()
+    return out
+
+
 def _io_child(what: str, tmp: str) -> dict:
     """One measurement of the ``io`` benchmark, in its own process (see :func:`io`)."""
     import subprocess
@@ -236,7 +269,7 @@ def io_report_parquet(tmp: str) -> dict:
 
 
 STEPS = {"load_divisions": load_divisions, "national": national, "roundtrip": roundtrip, "scaling": scaling,
-         "columnar_vs_loop": columnar_vs_loop, "io": io}
+         "columnar_vs_loop": columnar_vs_loop, "spreadsheet": spreadsheet, "io": io}
 _IO_CHILDREN = {"io_write": io_write, "io_read_parquet": io_read_parquet, "io_read_json": io_read_json,
                 "io_report_parquet": io_report_parquet}
 

@@ -13,6 +13,7 @@ from ._engine import evaluate
 from ._errors import PluginWarning, PolicyError, RuleErrorWarning, ValidationError
 from ._policy import Citation, Parameter, ParameterValue, Policy, Rule, Source, formula
 from ._report import Finding, Report, Table
+from ._template import template
 from ._model import Assessment, AssessmentWeights, Burden, Community, Facility, Funding, Region, StaffMember, Task
 from ._units import Quantity, ureg
 from ._vocab import AreaType, Level, Status
@@ -54,6 +55,7 @@ __all__ = [
     "policies",
     "rules",
     "synth",
+    "template",
     "ureg",
     "vocab",
 ]

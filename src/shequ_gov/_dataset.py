@@ -75,9 +75,18 @@ class Dataset:
         return cls(C.from_dict(doc))
 
     @classmethod
-    def read(cls, path: str | os.PathLike[str]) -> "Dataset":
-        """Read a dataset file by its suffix (case-insensitive): ``.json``, ``.json.gz``, ``.csv``,
-        ``.csv.gz`` or a ``.parquet`` directory (as :meth:`write` makes it, partitioned or not).
+    def read(cls, path: str | os.PathLike[str], *, skeleton: "str | os.PathLike[str] | Dataset | None" = None,
+             encoding: str | None = None, mapping: "str | os.PathLike[str] | dict | None" = None) -> "Dataset":
+        """Read a dataset by its suffix (case-insensitive): ``.json``, ``.json.gz``, ``.csv``, ``.csv.gz``,
+        ``.xlsx`` or a ``.parquet`` directory (as :meth:`write` makes it, partitioned or not; the
+        ``arrow`` extra).
+
+        Workbooks (``.xlsx``, the ``excel`` extra) and CSV tables of communities are read as
+        offices keep them (Chinese or English headers, units in headers, ``1,500``, ``26万元``,
+        ``是/否``, GBK files; child records as sheets or counts): see :doc:`spreadsheets`.
+        *skeleton* (a path or a Dataset, such as the real division list) gives every region above
+        the communities; *encoding* names a CSV's encoding (UTF-8 and GB18030 are detected);
+        *mapping* (a TOML file or a dict) maps other headers to fields. See :ref:`formats`.
 
         A CSV in the layout of the real division list (``code,name,level,parent_code,
         urban_rural_code,urban_rural_year``) is read directly, gzip-compressed or not; the area
@@ -85,19 +94,28 @@ class Dataset:
         urban, 112 → urban, 121/122/123 → township, 210/220 → rural) and is missing otherwise.
         Every input is validated: one :class:`~shequ_gov.ValidationError` lists every problem.
         """
+        from . import _sheets
+
+        if _sheets.wanted(path, skeleton=skeleton, encoding=encoding, mapping=mapping):
+            return cls(_sheets.read_store(path, skeleton=skeleton, encoding=encoding, mapping=mapping))
         return cls(_io.read(path))
 
     def write(self, path: str | os.PathLike[str], *, partition_by: str | None = None) -> None:
         """Write the dataset, atomically, in the format of the suffix: the interchange JSON
-        (``.json``, or gzip-compressed ``.json.gz``) or a directory of Parquet tables
-        (``.parquet``; needs the ``arrow`` extra).
+        (``.json``, or gzip-compressed ``.json.gz``), a workbook (``.xlsx``, the layout :meth:`read`
+        reads back) or a directory of Parquet tables (``.parquet``; the ``arrow`` extra).
 
         ``partition_by="province"`` (Parquet only) writes each table as a hive-style dataset with
         one partition per province (``communities/province=430000000000/part-0.parquet``), the
         layout Dask and DuckDB read. The same dataset always gives byte-identical JSON files.
         """
-        _io.write(self._st, path, partition_by=partition_by, fingerprint=self.fingerprint)
+        if str(path).lower().endswith(".xlsx"):
+            from . import _sheets
 
+            doc = self.to_dict()
+            _io.atomic_write(path, lambda f: _sheets.write_workbook(doc, f))
+            return
+        _io.write(self._st, path, partition_by=partition_by, fingerprint=self.fingerprint)
     def to_arrow(self) -> dict[str, Any]:
         """The dataset as pyarrow tables: ``regions``, ``communities``, ``facilities``, ``staff``,
         ``tasks`` (see :ref:`formats`). Needs the ``arrow`` extra."""

@@ -285,9 +285,11 @@ class Report:
                 v = np.asarray(arr)[row] if np.ndim(arr) else arr
                 lines.append(f"  {label}: " + ("missing / 缺失" if _isnan_v(v) else
                                                 _fmt_number(float(v)) + (f" {_unit_label(unit)}" if unit else "")))
-        if rule.parameters:
+        read = getattr(b, "parameters_read", None)
+        shown = rule.parameters if read is None else read  # a rule that ran: exactly what it read
+        if shown:
             lines += ["", "Parameters in force / 现行参数:"]
-            for name in rule.parameters:
+            for name in shown:
                 par = b.policy.parameters[name]
                 e = par.entry(self.as_of)
                 if e is None:

@@ -53,6 +53,11 @@ def _parser() -> argparse.ArgumentParser:
     x.add_argument("--as-of")
     x.add_argument("--mode", choices=("jurisdiction", "what-if"), default="jurisdiction")
 
+    t = sub.add_parser("template", help="write the fill-in workbook (.xlsx) for the chosen policies")
+    t.add_argument("output", help="the workbook to write (.xlsx)")
+    t.add_argument("--policy", action="append", dest="policies", metavar="NAME",
+                   help="a policy id (repeatable; default: every installed policy)")
+
     s = sub.add_parser("synth", help="generate a synthetic dataset")
     s.add_argument("--scale", default="city", help="tiny, city, province, national, or a number of communities")
     s.add_argument("--seed", type=int, default=0)
@@ -70,6 +75,13 @@ def _parser() -> argparse.ArgumentParser:
     k.add_argument("path", help="README.md to update (readme) or a directory for the pages (rst)")
     k.add_argument("--policy", help="the policy of the README (default: the README's plug-in folder name)")
     k.add_argument("--check", action="store_true", help="do not write: exit 1 if the README is out of date")
+
+    n = sub.add_parser("new-policy", help="write a new policy plug-in that installs and passes its own tests")
+    n.add_argument("name", help="the policy id, a lower-case identifier (e.g. changsha)")
+    n.add_argument("--jurisdiction", required=True, metavar="CODE", help="division code of the region (e.g. 4301)")
+    n.add_argument("--source", metavar="FILE.txt", help="the source document's text (UTF-8), cited by the example rule")
+    n.add_argument("--output", "-o", required=True, metavar="DIR",
+                   help="directory to create (must not exist or be empty)")
 
     b = sub.add_parser("bench", help="run the benchmarks (see benchmarks/)")
     b.add_argument("names", nargs="*", help="benchmarks to run (default: all)")
@@ -126,10 +138,22 @@ def _progress() -> Any:
 
 
 def _read(path: str) -> Any:
-    from . import _io
+    from . import _io, _sheets
     from ._dataset import Dataset
 
+    if _sheets.wanted(path):
+        return Dataset.read(path)
     return Dataset(_io.read(path, progress=_progress()))
+
+
+def _write(ds: Any, path: str, partition_by: str | None = None, progress: Any = None) -> None:
+    from . import _io
+
+    if str(path).lower().endswith(".xlsx"):
+        ds.write(path)
+        return
+    _io.write(ds._st, path, partition_by=partition_by, fingerprint=ds.fingerprint,
+              progress=_progress() if progress is None else progress)
 
 
 def _evaluated(args: Any) -> tuple[Any, Any]:
@@ -180,11 +204,19 @@ def _explain(args: Any) -> int:
 
 
 def _convert(args: Any) -> int:
-    from . import _io
-
     ds = _read(args.input)
-    _io.write(ds._st, args.output, partition_by=args.partition_by, fingerprint=ds.fingerprint, progress=_progress())
+    _write(ds, args.output, args.partition_by)
     print(f"wrote {len(ds):,} communities to {args.output}", file=sys.stderr)
+    return 0
+
+
+def _template(args: Any) -> int:
+    from ._template import template
+
+    if not args.output.lower().endswith(".xlsx"):
+        raise ValueError(f"the template is a workbook: give a path ending in .xlsx, got {args.output!r}")
+    template(args.output, policies=args.policies)
+    print(f"wrote {args.output}")
     return 0
 
 
@@ -194,10 +226,9 @@ def _synth(args: Any) -> int:
     scale: Any = int(args.scale) if str(args.scale).isdigit() else args.scale
     skeleton = _read(args.skeleton) if args.skeleton else None
     ds = synth.generate(scale, seed=args.seed, skeleton=skeleton, progress=not args.no_progress)
-    from . import _io
+    from ._progress import QUIET
 
-    _io.write(ds._st, args.output, fingerprint=ds.fingerprint,
-              progress=_progress() if not args.no_progress else _io.QUIET)
+    _write(ds, args.output, progress=QUIET if args.no_progress else None)
     print(f"wrote {len(ds):,} communities to {args.output}", file=sys.stderr)
     return 0
 
@@ -221,6 +252,14 @@ def _catalogue(args: Any) -> int:
     return 0
 
 
+def _new_policy(args: Any) -> int:
+    from .scaffold import new_policy
+
+    out = new_policy(args.name, jurisdiction=args.jurisdiction, source=args.source, directory=args.output)
+    print(f"wrote the plug-in {args.name} to {out}; next: pip install -e \"{out}[test]\" && pytest {out}")
+    return 0
+
+
 def _bench(args: Any) -> int:
     try:
         from benchmarks.__main__ import main as bench_main
@@ -231,7 +270,7 @@ def _bench(args: Any) -> int:
 
 
 _COMMANDS = {"policies": _policies, "evaluate": _evaluate, "explain": _explain, "synth": _synth, "convert": _convert,
-             "catalogue": _catalogue, "bench": _bench}
+             "catalogue": _catalogue, "new-policy": _new_policy, "bench": _bench, "template": _template}
 
 if __name__ == "__main__":
     raise SystemExit(main())
