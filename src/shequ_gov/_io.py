@@ -81,7 +81,7 @@ def read_csv(p: Path) -> C.Store:
             rows = list(reader)
     except (OSError, csv.Error) as exc:
         raise ValidationError([(str(p), f"cannot read as UTF-8 CSV: {exc}")], source=str(p)) from None
-    return from_csv_rows(header, rows, str(p))
+    return csv_store(header, rows, str(p))
 
 
 def _csv_locator(source: str, rows: np.ndarray | None = None) -> Any:
@@ -163,8 +163,9 @@ def _csv_cells(spec: S.Field, unit: str | None, values: Any, rows: list[int]) ->
     return out
 
 
-def from_csv_rows(header: list[str] | None, rows: list[list[str]], source: str) -> C.Store:
-    """Gather a CSV's rows (see the module docstring for the columns) and assemble them like any input."""
+def csv_store(header: list[str] | None, rows: list[list[str]], source: str) -> C.Store:
+    """A CSV's rows (see the module docstring for the columns) gathered into columns with the
+    schema's encoders and assembled by the one path every input takes (``_columns.assemble``)."""
     prob = Problems()
     if not header:
         prob.add(f"{source}:1", "empty file: expected a header row with at least code and name")
