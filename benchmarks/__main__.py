@@ -28,6 +28,8 @@ TARGETS = [
     ("roundtrip.read_over_parse", "<=", 1.5, "re-read ÷ JSON parse time"),
     ("scaling.max_ratio", "<=", 11, "10× the communities ÷ time (worst step)"),
     ("columnar_vs_loop.ratio", ">=", 20, "engine speed-up over a per-object loop"),
+    ("report_html.write_s", "<=", 10, "write the national HTML report (s)"),
+    ("report_html.file_mb", "<=", 25, "… its size (MB)"),
 ]
 
 

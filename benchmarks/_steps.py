@@ -144,8 +144,40 @@ def columnar_vs_loop() -> dict:
             "loop_s": round(loop_s, 3), "ratio": round(loop_s / engine_s, 1), "verdicts_disagreeing": disagree}
 
 
+def report_html() -> dict:
+    """Write the HTML report of the national evaluation (what-if, all five policies): time and file size."""
+    import shequ_gov as sg
+    from shequ_gov import _html, synth
+
+    out: dict = {}
+    china = sg.Dataset.read(DIVISIONS)
+    ds = synth.generate("national", seed=1, skeleton=china)
+    del china
+    pols = [sg.policies.load(p) for p in _available_policies()]
+    report = sg.evaluate(ds, pols, as_of=AS_OF, mode="what-if")
+    out["communities"] = len(ds)
+    out["verdicts"] = len(report)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "national.html"
+        with measure(out, "write"):
+            report.to_html(path)
+        out["file_mb"] = round(os.path.getsize(path) / 2**20, 2)
+    rules = _html._Rules(report)
+    sections = {"overview": lambda: _html.overview_section(report, rules),
+                "drilldown": lambda: _html.drilldown_section(report, rules),
+                "failing": lambda: _html.failing_section(report, rules),
+                "indicators": lambda: _html.indicators_section(report, rules)}
+    out["section_s"] = {}
+    for name, fn in sections.items():
+        t0 = time.perf_counter()
+        fn()
+        out["section_s"][name] = round(time.perf_counter() - t0, 3)
+    out["rss_peak_mb"] = round(rss_peak_mb(), 1)
+    return out
+
+
 STEPS = {"load_divisions": load_divisions, "national": national, "roundtrip": roundtrip, "scaling": scaling,
-         "columnar_vs_loop": columnar_vs_loop}
+         "columnar_vs_loop": columnar_vs_loop, "report_html": report_html}
 
 if __name__ == "__main__":
     print(json.dumps(STEPS[sys.argv[1]]()))
