@@ -107,6 +107,25 @@ class TestContent:
         full = report_page(report).render()
         assert "lowest pass rate" not in full
 
+    def test_summarised_level_ranks_regions_judged_often_enough(self, report):
+        """The worst region listed has the lowest pooled pass rate among regions judged at least the median number of times."""
+        import numpy as np
+
+        text = report_page(report, max_listed=3).render()
+        pol = report.policies[0].id
+        start = text.index(f'id="dd-{pol}-street"')
+        worst_code = re.search(r"lowest pass rate.*?<tbody><tr><td>(\d{12})</td>", text[start:], re.S).group(1)
+        s = report.summary(level="street").columns
+        judged: dict[str, list[int]] = {}
+        for p, region, np_, nf in zip(s["policy"], s["region"], s["pass"], s["fail"]):
+            if p == pol:
+                j = judged.setdefault(region, [0, 0])
+                j[0] += np_
+                j[1] += np_ + nf
+        floor = np.median([t for _, t in judged.values()])
+        rates = {r: p / t for r, (p, t) in judged.items() if t >= floor and t > 0}
+        assert rates[worst_code] == min(rates.values())
+
     def test_indicators_face_the_sources_figures(self, report, page):
         """Indicator rules show the parameters in force that carry the sources' figures."""
         ind = [r for p in report.policies for r in p.rules if r.kind == "indicator"]

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 import numpy as np
 
+from ._codes import code_level
 from ._io import atomic_write
 from ._policy import STRENGTH_LABELS, _fmt_number, _unit_label
 from ._vocab import Level, Status
@@ -109,7 +110,7 @@ nav ol{columns:2;font-size:.95em}table{border-collapse:collapse;margin:.5em 0;fo
 th,td{border:1px solid #ddd;padding:2px 6px;text-align:left;vertical-align:top}th{background:#f5f5f5}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
 table.sortable th{cursor:pointer}table.sortable th:after{content:" ⇅";color:#aaa}
-.scroll{overflow-x:auto;max-width:100%}.muted{color:#757575}
+.scroll{overflow-x:auto;max-width:100%;content-visibility:auto;contain-intrinsic-size:auto 200px}.muted{color:#757575}
 .kv td:first-child{font-weight:bold;white-space:nowrap}
 .legend span{display:inline-block;margin-right:1em}.legend i{display:inline-block;width:.9em;height:.9em;
 margin-right:.3em;vertical-align:-.1em}
@@ -120,20 +121,22 @@ font-size:.92em;margin:.3em 0}.headline{font-size:1.15em}.headline b{font-size:1
 svg text{font-size:12px;fill:#212121}
 """
 
-# Sort a table by a clicked header (numbers numerically, blanks last); follow a row's link from any cell.
+# One listener for the whole page (tables can number thousands): a click on a header of a sortable
+# table sorts it (numbers numerically, blanks last); a click on a cell of a linked row follows the link.
 SCRIPT = """
 (function(){
 function key(td){var t=(td&&(td.getAttribute('data-v')||td.textContent)||'').trim();
 var n=parseFloat(t.replace(/[,%]/g,''));return isNaN(n)?t:n;}
-document.querySelectorAll('table.sortable').forEach(function(tb){
-tb.querySelectorAll('thead th').forEach(function(th,i){th.addEventListener('click',function(){
-var body=tb.tBodies[0],rows=Array.prototype.slice.call(body.rows),asc=th.getAttribute('data-asc')!=='1';
+function sort(th){var tb=th.closest('table'),i=th.cellIndex,body=tb.tBodies[0];
+var rows=Array.prototype.slice.call(body.rows),asc=th.getAttribute('data-asc')!=='1';
 th.setAttribute('data-asc',asc?'1':'0');
 rows.sort(function(a,b){var x=key(a.cells[i]),y=key(b.cells[i]);
 if(x===''&&y!=='')return 1;if(y===''&&x!=='')return -1;
 if(typeof x!==typeof y){x=String(x);y=String(y);}return (x<y?-1:x>y?1:0)*(asc?1:-1);});
-rows.forEach(function(r){body.appendChild(r);});});});});
-document.addEventListener('click',function(e){var td=e.target.closest&&e.target.closest('tr[data-to] td');
+rows.forEach(function(r){body.appendChild(r);});}
+document.addEventListener('click',function(e){if(!e.target.closest)return;
+var th=e.target.closest('table.sortable thead th');if(th){sort(th);return;}
+var td=e.target.closest('tr[data-to] td');
 if(td&&!e.target.closest('a')){location.hash=td.parentNode.getAttribute('data-to');}});
 })();
 """
@@ -353,15 +356,22 @@ def drilldown_section(report: "Report", rules: _Rules, *, max_listed: int = MAX_
                                      f"<span class=muted>{pcode}</span> {up}</h5>")
                     parts.append(_region_table(pv, idx, rules, link))
             else:
-                order = np.argsort(pv["overall"], kind="stable")  # NaN (nothing judged) sorts last
-                known = order[~np.isnan(pv["overall"][order])]
-                parts.append(f"<p>{n:,} 个地区,仅列出达标率最低和最高的各 {top_bottom} 个。<span class=en>{n:,} regions: "
-                             f"the {top_bottom} with the lowest and the {top_bottom} with the highest pass rate; "
-                             "<code>Report.summary(level=…)</code> has them all.</span></p>")
+                # rank only regions judged at least as often as the median one: a street of one
+                # community is not the country's worst at 0 %
+                floor = float(np.median(pv["judged"]))
+                ranked = np.flatnonzero((pv["judged"] >= floor) & (pv["judged"] > 0))
+                rate = pv["overall"][ranked]
+                worst = ranked[np.lexsort((-pv["fail"][ranked], rate))][:top_bottom]
+                best = ranked[np.lexsort((pv["fail"][ranked], -rate))][:top_bottom]
+                parts.append(f"<p>{n:,} 个地区,仅列出达标率最低和最高的各 {top_bottom} 个(只比较判定数不少于中位数 "
+                             f"{floor:,.0f} 的地区)。<span class=en>{n:,} regions: the {top_bottom} with the lowest and the "
+                             f"{top_bottom} with the highest pass rate among those with at least the median number of "
+                             f"PASS or FAIL verdicts ({floor:,.0f}); <code>Report.summary(level=…)</code> has them all."
+                             "</span></p>")
                 parts.append(f"<h5>{bi('达标率最低', 'lowest pass rate')}</h5>"
-                             + _region_table(pv, known[:top_bottom].tolist(), rules, None))
+                             + _region_table(pv, worst.tolist(), rules, None, report.dataset))
                 parts.append(f"<h5>{bi('达标率最高', 'highest pass rate')}</h5>"
-                             + _region_table(pv, known[::-1][:top_bottom].tolist(), rules, None))
+                             + _region_table(pv, best.tolist(), rules, None, report.dataset))
     return Section("drilldown", "分地区达标率", "Pass rates by region", "\n".join(parts))
 
 
@@ -394,13 +404,18 @@ def _pivot(s: dict[str, np.ndarray], keep: np.ndarray) -> dict[str, Any] | None:
         rate = p / (p + f)
         overall = p.sum(axis=1) / (p + f).sum(axis=1)
     return {"codes": codes.tolist(), "names": names.tolist(), "rules": rids, "rate": rate, "overall": overall,
-            "fail": f.sum(axis=1).astype(np.int64)}
+            "fail": f.sum(axis=1).astype(np.int64), "judged": (p + f).sum(axis=1)}
 
 
-def _region_table(pv: dict[str, Any], idx: Sequence[int], rules: _Rules, link: str | None) -> str:
-    """Rows *idx* of a pivot; with *link*, each row leads to the anchor ``link + code``."""
+def _region_table(pv: dict[str, Any], idx: Sequence[int], rules: _Rules, link: str | None,
+                  ds: "Dataset | None" = None) -> str:
+    """Rows *idx* of a pivot; with *link*, each row leads to the anchor ``link + code``.
+
+    With *ds*, a column names the regions above each row's region (for lists out of their context).
+    """
     rids = pv["rules"]
-    head = ("<tr><th>" + bi("代码", "code") + "</th><th>" + bi("名称", "name") + "</th><th class=n>"
+    within = "<th>" + bi("所属", "within") + "</th>" if ds is not None else ""
+    head = ("<tr><th>" + bi("代码", "code") + "</th><th>" + bi("名称", "name") + f"</th>{within}<th class=n>"
             + bi("达标率", "overall") + "</th><th class=n>" + bi("未达标", "fails") + "</th>"
             + "".join(f'<th class="n r" title="{esc(r)} — {esc(" / ".join(rules.title(r)))}">'
                       f"{esc(rules.title(r)[0])}</th>" for r in rids) + "</tr>")
@@ -414,7 +429,12 @@ def _region_table(pv: dict[str, Any], idx: Sequence[int], rules: _Rules, link: s
             tr, nm = "<tr>", esc(name)
         cells = ["<td></td>" if v != v else f'<td class="q {_quantile_class(v)}">{v * 100:.0f}%</td>'
                  for v in rate[i].tolist()]
-        body.append(f"{tr}<td>{code}</td><td class=nm>{nm}</td><td class=n>{pct(overall[i])}</td>"
+        up = ""
+        if ds is not None:
+            lv = code_level(code)
+            up = "<td class=nm>" + esc(" ".join(_region_name(ds, code[:d].ljust(12, "0"))
+                                                for d in (2, 4, 6, 9)[:lv.depth])) + "</td>"
+        body.append(f"{tr}<td>{code}</td><td class=nm>{nm}</td>{up}<td class=n>{pct(overall[i])}</td>"
                     f"<td class=n>{int(fail[i]):,}</td>" + "".join(cells) + "</tr>")
     return (f'<div class="scroll"><table class="sortable"><thead>{head}</thead><tbody>{"".join(body)}'
             "</tbody></table></div>")
