@@ -108,7 +108,7 @@ class TestContent:
         assert "lowest pass rate" not in full
 
     def test_summarised_level_ranks_regions_judged_often_enough(self, report):
-        """The worst region listed has the lowest pooled pass rate among regions judged at least the median number of times."""
+        """The worst region listed has the lowest pass rate among regions judged at least the median number of times."""
         import numpy as np
 
         text = report_page(report, max_listed=3).render()
@@ -188,7 +188,8 @@ class TestCli:
     def test_format_html_writes_the_page(self, data, tmp_path):
         """`evaluate --format html -o` writes the self-contained page."""
         out = tmp_path / "r.html"
-        assert main(["evaluate", data, "--policy", "toy", "--as-of", "2023-01-01", "--format", "html", "-o", str(out)]) == 0
+        argv = ["evaluate", data, "--policy", "toy", "--as-of", "2023-01-01", "--format", "html", "-o", str(out)]
+        assert main(argv) == 0
         assert "toy.area" in out.read_text(encoding="utf-8")
 
     @pytest.mark.parametrize("fmt", ["json", "csv"])

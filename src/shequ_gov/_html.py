@@ -114,7 +114,8 @@ table.sortable th{cursor:pointer}table.sortable th:after{content:" ⇅";color:#a
 .kv td:first-child{font-weight:bold;white-space:nowrap}
 .legend span{display:inline-block;margin-right:1em}.legend i{display:inline-block;width:.9em;height:.9em;
 margin-right:.3em;vertical-align:-.1em}
-tr[data-to] td{cursor:pointer}td.q{text-align:right}th.r{font-size:.8em;min-width:4.5em;max-width:8em;font-weight:normal}\ntd.nm,th{white-space:nowrap}th.r{white-space:normal}
+tr[data-to] td{cursor:pointer}td.q{text-align:right}
+th.r{font-size:.8em;min-width:4.5em;max-width:8em;font-weight:normal}td.nm,th{white-space:nowrap}th.r{white-space:normal}
 .q0{background:#ffcdd2}.q1{background:#ffe0b2}.q2{background:#fff9c4}.q3{background:#dcedc8}.q4{background:#a5d6a7}
 details summary{cursor:pointer}pre{white-space:pre-wrap;background:#fafafa;border:1px solid #eee;padding:.5em;
 font-size:.92em;margin:.3em 0}.headline{font-size:1.15em}.headline b{font-size:1.3em}
@@ -364,8 +365,8 @@ def drilldown_section(report: "Report", rules: _Rules, *, max_listed: int = MAX_
                 worst = ranked[np.lexsort((-pv["fail"][ranked], rate))][:top_bottom]
                 best = ranked[np.lexsort((pv["fail"][ranked], -rate))][:top_bottom]
                 parts.append(f"<p>{n:,} 个地区,仅列出达标率最低和最高的各 {top_bottom} 个(只比较判定数不少于中位数 "
-                             f"{floor:,.0f} 的地区)。<span class=en>{n:,} regions: the {top_bottom} with the lowest and the "
-                             f"{top_bottom} with the highest pass rate among those with at least the median number of "
+                             f"{floor:,.0f} 的地区)。<span class=en>{n:,} regions: the {top_bottom} with the lowest "
+                             f"and the {top_bottom} with the highest pass rate among those with at least the median number of "
                              f"PASS or FAIL verdicts ({floor:,.0f}); <code>Report.summary(level=…)</code> has them all."
                              "</span></p>")
                 parts.append(f"<h5>{bi('达标率最低', 'lowest pass rate')}</h5>"
