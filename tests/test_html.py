@@ -143,12 +143,35 @@ def _has_shortfall(report, rid):
                for r in report.findings if r["rule"] == rid and r["status"] == "fail")
 
 
+class TestErrors:
+    def test_a_failing_rule_is_named_with_its_error(self, example_doc, toy_policy):
+        """A rule that raised shows in the overview with the error's message."""
+        import attrs
+
+        def broken(c, p):
+            raise ValueError("bad column")
+
+        rule = attrs.evolve(toy_policy.rules[0], function=broken)
+        pol = attrs.evolve(toy_policy, rules=(rule,) + tuple(toy_policy.rules[1:]))
+        with pytest.warns(Warning):
+            report = sg.evaluate(sg.Dataset.from_dict(example_doc), pol, as_of="2023-01-01")
+        text = report.to_html()
+        assert f"<code>{rule.id}</code>" in text and "bad column" in text
+
+
 class TestPage:
     def test_sections_compose(self):
         """A page renders its sections in order, with a table of contents linking to each."""
         page = Page("比较", "Comparison").add(Section("a", "甲", "A", "<p>one</p>")).add(Section("b", "乙", "B", "x"))
         text = page.render()
         assert text.index('id="a"') < text.index('id="b"') and 'href="#b"' in text and "<p>one</p>" in text
+
+    def test_timings_name_every_part(self, report):
+        """With timings, report_page records the seconds of the summary and of each section."""
+        t: dict = {}
+        report_page(report, timings=t)
+        assert set(t) == {"summary", "header", "overview", "drilldown", "failing", "indicators"}
+        assert all(v >= 0 for v in t.values())
 
     def test_text_is_escaped(self):
         """Section titles are escaped: a name cannot inject markup."""

@@ -119,7 +119,7 @@ th.r{font-size:.8em;min-width:4.5em;max-width:8em;font-weight:normal}td.nm,th{wh
 .q0{background:#ffcdd2}.q1{background:#ffe0b2}.q2{background:#fff9c4}.q3{background:#dcedc8}.q4{background:#a5d6a7}
 details summary{cursor:pointer}pre{white-space:pre-wrap;background:#fafafa;border:1px solid #eee;padding:.5em;
 font-size:.92em;margin:.3em 0}.headline{font-size:1.15em}.headline b{font-size:1.3em}
-svg text{font-size:12px;fill:#212121}
+svg text{font-size:12px;fill:#212121}p.error{color:#6a1b9a;font-weight:bold}
 """
 
 # One listener for the whole page (tables can number thousands): a click on a header of a sortable
@@ -307,6 +307,13 @@ def overview_section(report: "Report", rules: _Rules) -> Section:
                          Raw(bi(*STRENGTH_LABELS[rule.strength]))]
                         + [rules.counts[r].get(s, 0) for s in STATUS_COLOURS] + [pct(rules.rate[r])])
         parts.append(table(header, rows, numeric=[False] * 4 + [True] * (len(STATUS_COLOURS) + 1)))
+        for r in rids:
+            if rules.counts[r].get(Status.ERROR):
+                v = _verdicts(report, r)
+                first = int(v["code"][np.flatnonzero(v["status"] == _STATUS_INDEX[Status.ERROR])[0]])
+                msg = report.finding(f"{first:012d}", r).message
+                parts.append(f'<p class="error">{bi("规则出错", "rule failed")}: <code>{esc(r)}</code> — '
+                             f"{esc(msg)} ({rules.counts[r][Status.ERROR]:,})</p>")
     return Section("overview", "各政策总览", "Overview by policy", "\n".join(parts))
 
 
