@@ -94,6 +94,24 @@ _catalogue_pages = shequ_gov.catalogue.write_rst_pages(
 for _stale in set(_CATALOGUE.glob("*.rst")) - set(_catalogue_pages):
     _stale.unlink()
 
+# -- The service's OpenAPI description -------------------------------------------------------------
+
+# Rendered at every build from shequ_gov.server.openapi() (no web framework needed), into
+# docs/_generated/ (not committed), which service.rst includes and offers for download.
+import json  # noqa: E402
+
+from shequ_gov.server import _docs as _service_docs, openapi as _openapi  # noqa: E402
+
+_GENERATED = _DOCS / "_generated"
+_GENERATED.mkdir(exist_ok=True)
+_spec = _openapi()
+for _name, _text in (("openapi.json", json.dumps(_spec, ensure_ascii=False, indent=1) + "\n"),
+                     ("openapi.rst", _service_docs.rst_reference(_spec))):
+    _path = _GENERATED / _name
+    if not _path.exists() or _path.read_text(encoding="utf-8") != _text:  # unchanged: no needless rebuild
+        _path.write_text(_text, encoding="utf-8")
+exclude_patterns.append("_generated")
+
 # -- HTML ----------------------------------------------------------------------------------------
 
 html_theme = "alabaster"
