@@ -22,7 +22,7 @@ import uuid
 from typing import Any, Iterable
 
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
+import anyio.to_thread
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
@@ -40,6 +40,8 @@ __all__ = ["create_app"]
 
 DEFAULT_MAX_BODY = 64 * 2**20
 CONFIG_ENV = "SHEQU_GOV_SERVE_CONFIG"
+#: Worker threads for evaluation per process (see _Service.cpu).
+CPU_THREADS = 2
 _log = logging.getLogger("shequ_gov.server")
 _JSON = "application/json"
 
@@ -112,6 +114,18 @@ class _Service:
         self.log = decision_log if isinstance(decision_log, DecisionLog) or decision_log is None \
             else DecisionLog(decision_log)
         self.spec = _dumps(openapi())
+        self._limiter: Any = None
+
+    async def cpu(self, fn: Any, *args: Any) -> Any:
+        """Run *fn* in a worker thread, at most ``CPU_THREADS`` at a time in this process.
+
+        CPU-bound work gains nothing from more threads (one interpreter lock), and many would starve
+        the event loop of it: requests wait their turn on the loop instead, which keeps answering
+        ``/healthz`` and reading the next requests' bodies.
+        """
+        if self._limiter is None:  # created inside the running loop
+            self._limiter = anyio.CapacityLimiter(CPU_THREADS)
+        return await anyio.to_thread.run_sync(fn, *args, limiter=self._limiter)
 
     # --- helpers -----------------------------------------------------------------------------------
     def policy(self, pid: str) -> Policy:
@@ -141,7 +155,7 @@ class _Service:
         raw = b"".join(chunks)
         try:
             # a large document takes a while to parse: not on the event loop
-            doc = _loads(raw) if size < 2**16 else await run_in_threadpool(_loads, raw)
+            doc = _loads(raw) if size < 2**16 else await self.cpu(_loads, raw)
         except UnicodeDecodeError as exc:
             raise _Answer(400, "malformed JSON", f"the body is not UTF-8: {exc}") from None
         except json.JSONDecodeError as exc:
@@ -182,7 +196,7 @@ class _Service:
         ds = None
         if doc is not None:
             try:
-                ds = await run_in_threadpool(Dataset.from_dict, doc)
+                ds = await self.cpu(Dataset.from_dict, doc)
             except ValidationError as exc:
                 problems.extend(exc.problems)
             except RecursionError:
@@ -319,8 +333,8 @@ async def post_evaluate(request: Request) -> Response:
                               for row in report.summary(level=level).rows()]
         return _dumps(out), report, md
 
-    body, report, md = await run_in_threadpool(work)
-    await run_in_threadpool(svc.write_log, request, "evaluate", report, started, {"findings": findings}, md)
+    body, report, md = await svc.cpu(work)
+    await svc.cpu(svc.write_log, request, "evaluate", report, started, {"findings": findings}, md)
     return Response(body, media_type=_JSON)
 
 
@@ -371,8 +385,8 @@ async def post_explain(request: Request) -> Response:
         except ValueError:  # an infinite number: no valid JSON for it
             raise _overflow() from None
 
-    expl, report, out = await run_in_threadpool(work)
-    await run_in_threadpool(svc.write_log, request, "explain", report, started,
+    expl, report, out = await svc.cpu(work)
+    await svc.cpu(svc.write_log, request, "explain", report, started,
                             {"rule": rule, "code": code, "status": expl.status.value})
     return Response(out, media_type=_JSON)
 
