@@ -45,7 +45,7 @@ extensions = [
 ]
 
 # examples/ holds the example policy and case file the pages include and load, not pages.
-exclude_patterns = ["_build", "Thumbs.db", ".DS_Store", "examples"]
+exclude_patterns = ["_build", "_generated", "Thumbs.db", ".DS_Store", "examples"]
 templates_path: list[str] = []
 nitpicky = False
 # No suppress_warnings: the build runs with -W and is expected to be clean without it.
@@ -94,23 +94,32 @@ _catalogue_pages = shequ_gov.catalogue.write_rst_pages(
 for _stale in set(_CATALOGUE.glob("*.rst")) - set(_catalogue_pages):
     _stale.unlink()
 
+# -- The field table ------------------------------------------------------------------------------
+
+# The table of every field of the interchange format, generated from the record declarations
+# (shequ_gov._schema) into docs/_generated/ (not committed), rewritten only when it changes.
+from shequ_gov import _schema  # noqa: E402
+
+_GENERATED = _DOCS / "_generated"
+_GENERATED.mkdir(exist_ok=True)
+_fields = _GENERATED / "fields.rst"
+if not _fields.exists() or _fields.read_text(encoding="utf-8") != _schema.fields_rst():
+    _fields.write_text(_schema.fields_rst(), encoding="utf-8")
+
 # -- The service's OpenAPI description -------------------------------------------------------------
 
 # Rendered at every build from shequ_gov.server.openapi() (no web framework needed), into
-# docs/_generated/ (not committed), which service.rst includes and offers for download.
+# docs/_generated/ as well, which service.rst includes and offers for download.
 import json  # noqa: E402
 
 from shequ_gov.server import _docs as _service_docs, openapi as _openapi  # noqa: E402
 
-_GENERATED = _DOCS / "_generated"
-_GENERATED.mkdir(exist_ok=True)
 _spec = _openapi()
 for _name, _text in (("openapi.json", json.dumps(_spec, ensure_ascii=False, indent=1) + "\n"),
                      ("openapi.rst", _service_docs.rst_reference(_spec))):
     _path = _GENERATED / _name
     if not _path.exists() or _path.read_text(encoding="utf-8") != _text:  # unchanged: no needless rebuild
         _path.write_text(_text, encoding="utf-8")
-exclude_patterns.append("_generated")
 
 # -- HTML ----------------------------------------------------------------------------------------
 

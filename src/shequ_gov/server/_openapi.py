@@ -15,7 +15,7 @@ from .. import _vocab as V
 from .._engine import MODES
 from .._report import REPORT_SCHEMA
 
-__all__ = ["FINDINGS", "field_schema", "openapi", "record_schema"]
+__all__ = ["FINDINGS", "field_schema", "member_schema", "openapi", "record_schema"]
 
 #: What ``POST /evaluate`` may answer in ``findings``.
 FINDINGS = ("all", "non_passing", "none")
@@ -35,6 +35,14 @@ def _vocab_schema(vocab: V.Vocabulary, what: str) -> dict[str, Any]:
     return {"type": "string", "enum": list(vocab), "description": f"{what}: {labels}"}
 
 
+_CODE = {"type": "string", "pattern": "^[0-9]{2,12}$", "example": "431302001001"}
+
+
+def _component(record: S.Record) -> str:
+    """The schema name of a record (``staff member`` → ``StaffMember``)."""
+    return "".join(w.capitalize() for w in record.name.split())
+
+
 def field_schema(f: S.Field) -> dict[str, Any]:
     """The JSON Schema of one declared field (null = missing, as the library reads it)."""
     desc = f"{f.label}: {f.expected()}"
@@ -49,95 +57,73 @@ def field_schema(f: S.Field) -> dict[str, Any]:
                        {"type": "string", "minLength": 1, "example": "60%"}]}
     elif k == "bool":
         s = {"type": "boolean"}
-    elif k == "enum":
-        assert f.vocab is not None
-        s = _vocab_schema(f.vocab, f.label)
+    elif k in ("enum", "key", "level"):
+        s = _vocab_schema(V.LEVELS if k == "level" else f.vocab, f.label)  # type: ignore[arg-type]
         desc = s.pop("description")
+    elif k == "keyset":
+        item = _vocab_schema(f.vocab, f.label)  # type: ignore[arg-type]
+        desc = item.pop("description")
+        s = {"type": "array", "items": item}
+    elif k == "code":
+        s = dict(_CODE)
+        desc = f"{f.label}: {f.expected()} (统计用区划代码; short forms are padded)"
+    elif k == "text":
+        s = {"type": "string", "minLength": 1, "pattern": r"\S"}
     else:
         s = {"type": "integer", "minimum": f.low}
         if f.high is not None:
             s["maximum"] = f.high
     if f.unit:
         s["x-unit"] = f.unit
-    return {**s, "nullable": True, "description": desc}
+    if not f.required:
+        s["nullable"] = True
+    return {**s, "description": desc}
 
 
-def record_schema(fields: tuple[S.Field, ...], *, extra: dict[str, Any] | None = None,
-                  required: tuple[str, ...] = (), description: str = "") -> dict[str, Any]:
-    """An object of declared fields (and *extra* properties); unknown keys are refused, as by the library."""
-    props = {f.name: field_schema(f) for f in fields}
-    props.update(extra or {})
-    s: dict[str, Any] = {"type": "object", "properties": props, "additionalProperties": False}
+def member_schema(m: Any) -> dict[str, Any]:
+    """The JSON Schema of one member of a record: a field, a group, child records, tags or a year map."""
+    if isinstance(m, S.Field):
+        return field_schema(m)
+    if isinstance(m, S.Group):
+        return {**_ref(_component(m.record)), "nullable": True}
+    if isinstance(m, S.Children):
+        return {"type": "array", "items": _ref(_component(m.record)), "nullable": True,
+                "description": f"{m.record.zh} / {m.record.en} (missing = unknown; [] = none)"}
+    if isinstance(m, S.Tags):
+        item = _vocab_schema(m.vocab, f"{m.zh} / {m.en}")
+        return {"type": "array", "items": item, "nullable": True,
+                "description": item.pop("description") + " (missing = unknown; [] = none)"}
+    if isinstance(m, S.YearMap):
+        return {"type": "object", "nullable": True, "propertyNames": {"pattern": "^[0-9]{4}$"},
+                "additionalProperties": field_schema(m.field),
+                "description": f"{m.field.label}, keyed by year ({m.low}–{m.high})"}
+    raise TypeError(f"no schema for the member {m!r}")
+
+
+def record_schema(record: S.Record) -> dict[str, Any]:
+    """An object of the record's members; unknown keys are refused, as by the library."""
+    s: dict[str, Any] = {"type": "object", "description": f"{record.zh} / {record.en}",
+                         "properties": {m.name: member_schema(m) for m in record.members},
+                         "additionalProperties": False}
+    required = [m.name for m in record.members if isinstance(m, S.Field) and m.required]
     if required:
-        s["required"] = list(required)
-    if description:
-        s["description"] = description
+        s["required"] = required
     return s
 
 
-def _tags(vocab: V.Vocabulary, what: str) -> dict[str, Any]:
-    return {"type": "array", "items": _vocab_schema(vocab, what), "nullable": True,
-            "description": f"{what} (missing = unknown; [] = none)"}
-
-
-_CODE = {"type": "string", "pattern": "^[0-9]{2,12}$", "example": "431302001001",
-         "description": "统计用区划代码 / statistical division code (12 digits; short forms are padded)"}
-_NAME = {"type": "string", "minLength": 1, "pattern": r"\S", "description": "名称 / name"}
-
-
 def _dataset_schemas() -> dict[str, Any]:
-    region_extra = {
-        "code": _CODE, "name": _NAME,
-        "level": {**_vocab_schema(V.LEVELS, "层级 / level"), "nullable": True},
-        "parent": {**_CODE, "nullable": True,
-                   "description": "上级区划代码 / parent code (default: by its digits)"},
-    }
-    facility = record_schema(S.FACILITY_FIELDS, required=("kind",), description="设施 / facility")
-    staff = record_schema(S.STAFF_FIELDS, description="工作人员 / staff member", extra={
-        "roles": {"type": "array", "items": _vocab_schema(S.ROLES_VOCAB, "职务 / role"), "nullable": True},
-        "ratings": {"type": "object", "nullable": True,
-                    "description": "年度考核等次, keyed by year / annual ratings, keyed by year (YYYY)",
-                    "propertyNames": {"pattern": "^[0-9]{4}$"},
-                    "additionalProperties": {**field_schema(S.RATING_FIELD)}},
-    })
-    task = record_schema(S.TASK_FIELDS, required=("kind",), description="下沉事项 / task put on the community",
-                         extra={"kind": _vocab_schema(S.TASK_KIND_VOCAB, "事项 / task kind")})
-    assessment = record_schema(S.ASSESSMENT_FIELDS, description="考核 / assessment", extra={
-        "weights": {**record_schema(S.WEIGHT_FIELDS), "nullable": True}})
-    tag_vocabs = {"plaques": (V.PLAQUES, "挂牌 / plaques hung outside"),
-                  "unified": (V.UNIFIED, "五统一 / unified"),
-                  "bodies": (V.BODIES, "组织 / bodies")}
-    community_extra: dict[str, Any] = {
-        "code": _CODE, "name": _NAME,
-        "parent": {**_CODE, "nullable": True, "description": "所属街道 / the street (default: by its digits)"},
-        "facilities": {"type": "array", "items": _ref("Facility"), "nullable": True},
-        "staff": {"type": "array", "items": _ref("StaffMember"), "nullable": True},
-        "tasks": {"type": "array", "items": _ref("Task"), "nullable": True},
-        "funding": {**record_schema(S.FUNDING_FIELDS, description="经费 / funding"), "nullable": True},
-        "burden": {**record_schema(S.BURDEN_FIELDS, description="负担 / burden"), "nullable": True},
-        "assessment": {**_ref("Assessment")},
-    }
-    community_extra.update({k: _tags(*tag_vocabs[k]) for k in S.TAG_LISTS})
-    return {
-        "Region": record_schema(S.REGION_FIELDS, extra=region_extra, required=("code", "name"),
-                                description="区划 / region (province, city, district or street)"),
-        "Community": record_schema(S.COMMUNITY_FIELDS, extra=community_extra, required=("code", "name"),
-                                   description="社区(村) / community or village"),
-        "Facility": facility,
-        "StaffMember": staff,
-        "Task": task,
-        "Assessment": {**assessment, "nullable": True},
-        "Dataset": {
-            "type": "object", "required": ["schema"], "additionalProperties": False,
-            "description": "The JSON interchange format (数据交换格式), schema `shequ-gov/1`.",
-            "properties": {
-                "schema": {"type": "string", "enum": ["shequ-gov/1"]},
-                "regions": {"type": "array", "items": _ref("Region")},
-                "communities": {"type": "array", "items": _ref("Community")},
-                "metadata": {"type": "object", "description": "free-form, kept out of the evaluation"},
-            },
+    out = {_component(r): record_schema(r) for r in S.RECORDS}
+    out["Dataset"] = {
+        "type": "object", "required": ["schema"], "additionalProperties": False,
+        "description": "The JSON interchange format (数据交换格式), schema `shequ-gov/1`.",
+        "properties": {
+            "schema": {"type": "string", "enum": ["shequ-gov/1"]},
+            "regions": {"type": "array", "items": _ref(_component(S.REGION))},
+            "communities": {"type": "array", "items": _ref(_component(S.COMMUNITY))},
+            "metadata": {"type": "object", "description": "free-form, kept out of the evaluation"},
         },
     }
+    return out
 
 
 def _bilingual() -> dict[str, Any]:
