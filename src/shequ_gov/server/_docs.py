@@ -60,6 +60,12 @@ def _responses(op: dict[str, Any]) -> list[tuple[str, str, str]]:
 def html_page(spec: dict[str, Any]) -> str:
     """The reference page served at ``/docs``."""
     e = html.escape
+    names = spec["components"]["schemas"]
+
+    def link(t: str) -> str:
+        last = t.split()[-1] if t else ""
+        return e(t[: len(t) - len(last)]) + (f"<a href='#{e(last)}'>{e(last)}</a>" if last in names else e(last))
+
     parts = [f"<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'><title>{e(spec['info']['title'])}</title>",
              "<style>body{font-family:sans-serif;max-width:60em;margin:auto;padding:1em}code,td{font-size:90%}"
              "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;text-align:left}"
@@ -77,8 +83,7 @@ def html_page(spec: dict[str, Any]) -> str:
         if body:
             parts.append(f"<p>Body: <a href='#{e(body)}'>{e(body)}</a></p>")
         parts.append("<table><tr><th>status</th><th>body</th><th>when</th></tr>" + "".join(
-            f"<tr><td>{c}</td><td><a href='#{e(t)}'>{e(t)}</a></td><td>{e(d)}</td></tr>"
-            for c, t, d in _responses(op)) + "</table>")
+            f"<tr><td>{c}</td><td>{link(t)}</td><td>{e(d)}</td></tr>" for c, t, d in _responses(op)) + "</table>")
     parts.append("<h2>Schemas / 数据结构</h2>")
     for name, schema in spec["components"]["schemas"].items():
         parts.append(f"<h3 id='{e(name)}'>{e(name)}</h3><p>{e(schema.get('description', ''))}</p>")
