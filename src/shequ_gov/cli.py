@@ -78,6 +78,15 @@ def _parser() -> argparse.ArgumentParser:
     n.add_argument("--output", "-o", required=True, metavar="DIR",
                    help="directory to create (must not exist or be empty)")
 
+    v = sub.add_parser("serve", help="run the HTTP service (needs the 'server' extra)")
+    v.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
+    v.add_argument("--port", type=int, default=8000)
+    v.add_argument("--policy", action="append", dest="policies", metavar="NAME",
+                   help="a policy to serve (repeatable; default: every installed policy)")
+    v.add_argument("--workers", type=int, default=1, help="worker processes")
+    v.add_argument("--max-body-mb", type=float, default=64, help="largest request body, in MiB (default 64)")
+    v.add_argument("--decision-log", metavar="FILE", help="append one JSON line per evaluation or explanation")
+
     b = sub.add_parser("bench", help="run the benchmarks (see benchmarks/)")
     b.add_argument("names", nargs="*", help="benchmarks to run (default: all)")
     return p
@@ -92,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValidationError, PolicyError) as exc:
         print(f"shequ-gov: {exc}", file=sys.stderr)
         return 2
-    except (KeyError, ValueError, TypeError, OSError) as exc:
+    except (KeyError, ValueError, TypeError, OSError, ImportError) as exc:
         msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         print(f"shequ-gov: {msg}", file=sys.stderr)
         return 2
@@ -210,6 +219,16 @@ def _new_policy(args: Any) -> int:
     return 0
 
 
+def _serve(args: Any) -> int:
+    from .server import serve
+
+    if args.workers < 1 or args.max_body_mb <= 0:
+        raise ValueError("--workers must be ≥ 1 and --max-body-mb > 0")
+    serve(host=args.host, port=args.port, policies=args.policies, workers=args.workers,
+          max_body_bytes=int(args.max_body_mb * 2**20), decision_log=args.decision_log)
+    return 0
+
+
 def _bench(args: Any) -> int:
     try:
         from benchmarks.__main__ import main as bench_main
@@ -220,7 +239,8 @@ def _bench(args: Any) -> int:
 
 
 _COMMANDS = {"policies": _policies, "evaluate": _evaluate, "explain": _explain, "synth": _synth,
-             "catalogue": _catalogue, "new-policy": _new_policy, "bench": _bench, "template": _template}
+             "catalogue": _catalogue, "new-policy": _new_policy, "serve": _serve, "bench": _bench,
+             "template": _template}
 
 if __name__ == "__main__":
     raise SystemExit(main())
