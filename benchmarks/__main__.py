@@ -38,6 +38,11 @@ TARGETS = [
     ("io.report_parquet_s", "<=", 5, "national report to Parquet (s)"),
     ("io.fingerprint_s", "<=", 1, "national dataset fingerprint from columns (s)"),
     ("spreadsheet.read_s", "<=", 15, "read a province-sized workbook, validated (s)"),
+    ("service.c1.p95_ms", "<=", 50, "service: one community, concurrency 1, p95 (ms)"),
+    ("service.c32_2workers.requests_per_s", ">=", 200, "service: concurrency 32, 2 workers (requests/s)"),
+    ("service.city.jurisdiction.median_s", "<=", 1.5, "service: 2,000-community document (s)"),
+    ("report_html.write_s", "<=", 10, "write the national HTML report (s)"),
+    ("report_html.file_mb", "<=", 25, "… its size (MB)"),
 ]
 
 

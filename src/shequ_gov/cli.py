@@ -38,9 +38,10 @@ def _parser() -> argparse.ArgumentParser:
                    help="a policy id (repeatable; default: every installed policy)")
     e.add_argument("--as-of", help="evaluation date, YYYY-MM-DD (default: today)")
     e.add_argument("--mode", choices=("jurisdiction", "what-if"), default="jurisdiction")
-    e.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    e.add_argument("--format", choices=("table", "json", "csv", "html"), default="table",
+                   help="html: one self-contained page with charts and drill-down (use with -o report.html)")
     e.add_argument("--level", choices=("province", "city", "district", "street"),
-                   help="with --format table: summarise per region of this level")
+                   help="summarise per region of this level (table, json, csv; the html report drills down itself)")
     e.add_argument("--output", "-o", help="write to this file (atomically) instead of standard output")
     e.add_argument("--fail-on", choices=STRENGTH_ORDER + ("any",),
                    help="exit 1 if a rule of this strength or stronger has a FAIL verdict")
@@ -83,6 +84,15 @@ def _parser() -> argparse.ArgumentParser:
     n.add_argument("--output", "-o", required=True, metavar="DIR",
                    help="directory to create (must not exist or be empty)")
 
+    v = sub.add_parser("serve", help="run the HTTP service (needs the 'server' extra)")
+    v.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
+    v.add_argument("--port", type=int, default=8000)
+    v.add_argument("--policy", action="append", dest="policies", metavar="NAME",
+                   help="a policy to serve (repeatable; default: every installed policy)")
+    v.add_argument("--workers", type=int, default=1, help="worker processes")
+    v.add_argument("--max-body-mb", type=float, default=64, help="largest request body, in MiB (default 64)")
+    v.add_argument("--decision-log", metavar="FILE", help="append one JSON line per evaluation or explanation")
+
     b = sub.add_parser("bench", help="run the benchmarks (see benchmarks/)")
     b.add_argument("names", nargs="*", help="benchmarks to run (default: all)")
     return p
@@ -104,7 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValidationError, PolicyError) as exc:
         print(f"shequ-gov: {exc}", file=sys.stderr)
         return 2
-    except (KeyError, ValueError, TypeError, OSError) as exc:
+    except (KeyError, ValueError, TypeError, OSError, ImportError) as exc:
         msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         print(f"shequ-gov: {msg}", file=sys.stderr)
         return 2
@@ -166,7 +176,14 @@ def _evaluated(args: Any) -> tuple[Any, Any]:
 
 def _evaluate(args: Any) -> int:
     ds, report = _evaluated(args)
-    if args.format == "json":
+    if args.level and args.format == "html":
+        raise ValueError("--level does not apply to --format html: the page already drills down from province to "
+                         "street; leave --level out")
+    if args.level and args.format in ("json", "csv"):
+        _emit_summary(report, args.level, args.format, args.output)
+    elif args.format == "html":
+        _emit(report.to_html(), args.output, lambda p: report.to_html(p))
+    elif args.format == "json":
         _emit(report.to_json(), args.output, lambda p: report.to_json(p))
     elif args.format == "csv":
         _emit(report.to_csv(), args.output, lambda p: report.to_csv(p))
@@ -188,6 +205,22 @@ def _evaluate(args: Any) -> int:
                   file=sys.stderr)
             return 1
     return 0
+
+
+def _emit_summary(report: Any, level: str, fmt: str, output: str | None) -> None:
+    """``--level`` with json or csv: the summary per region of *level* instead of every verdict."""
+    table = report.summary(level=level)
+    if fmt == "csv":
+        _emit(table.to_csv(), output, table.to_csv)
+        return
+    import json
+
+    rows = [{k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()} for r in table.rows()]
+    text = json.dumps({"schema": "shequ-gov-summary/1", "metadata": report.metadata(), "level": level,
+                       "summary": rows}, ensure_ascii=False, indent=1) + "\n"
+    from ._io import atomic_write
+
+    _emit(text, output, lambda p: atomic_write(p, lambda f: f.write(text.encode("utf-8"))))
 
 
 def _emit(text: str | None, output: str | None, write: Any) -> None:
@@ -260,6 +293,16 @@ def _new_policy(args: Any) -> int:
     return 0
 
 
+def _serve(args: Any) -> int:
+    from .server import serve
+
+    if args.workers < 1 or args.max_body_mb <= 0:
+        raise ValueError("--workers must be ≥ 1 and --max-body-mb > 0")
+    serve(host=args.host, port=args.port, policies=args.policies, workers=args.workers,
+          max_body_bytes=int(args.max_body_mb * 2**20), decision_log=args.decision_log)
+    return 0
+
+
 def _bench(args: Any) -> int:
     try:
         from benchmarks.__main__ import main as bench_main
@@ -270,7 +313,8 @@ def _bench(args: Any) -> int:
 
 
 _COMMANDS = {"policies": _policies, "evaluate": _evaluate, "explain": _explain, "synth": _synth, "convert": _convert,
-             "catalogue": _catalogue, "new-policy": _new_policy, "bench": _bench, "template": _template}
+             "catalogue": _catalogue, "new-policy": _new_policy, "serve": _serve, "bench": _bench,
+             "template": _template}
 
 if __name__ == "__main__":
     raise SystemExit(main())
