@@ -40,7 +40,7 @@ def _outcomes(n):
         ("required text", lambda c, p: condition(t, required="ten"), "required"),
         ("input of wrong length", lambda c, p: condition(t, inputs={"x": (np.ones(n + 2), "")}), "inputs['x']"),
         ("input not a pair", lambda c, p: condition(t, inputs={"x": np.ones(n)}), "inputs['x']"),
-        ("input inf", lambda c, p: condition(t, inputs={"x": (np.full(n, np.inf), "m")}), "inputs['x']"),
+        ("input of strings", lambda c, p: condition(t, inputs={"x": (np.array(["a"] * n), "m")}), "inputs['x']"),
         ("violations of unknown table", lambda c, p: condition(t, violations={"nope": np.ones(1, bool)}), "unknown table"),
         ("violations of wrong length", lambda c, p: condition(t, violations={"tasks": np.ones(99, bool)}), "violations"),
         ("unit not text", lambda c, p: condition(t, unit=5), "unit"),

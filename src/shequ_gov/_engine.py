@@ -233,7 +233,8 @@ def _check_outcome(o: Any, n: int, rule: Rule, inputs: Inputs) -> None:
 
     A well-formed outcome is an :class:`Outcome` whose ``result`` is a 1-D :class:`Tri` of one
     value per subject; whose numbers (``measured``, ``required``, ``low``, ``high``, each input)
-    are a number or a 1-D numeric array of one value per subject, NaN for unknown, never infinite;
+    are a number or a 1-D numeric array of one value per subject, NaN for unknown (and, but for
+    the inputs that only explanations show, never infinite);
     whose ``violations`` are boolean masks over a child table's records. Numbers are normalised
     to float arrays in place, so reports and explanations only ever see such.
     """
@@ -259,7 +260,7 @@ def _check_outcome(o: Any, n: int, rule: Rule, inputs: Inputs) -> None:
         pair = o.inputs[label]
         if not (isinstance(label, str) and isinstance(pair, tuple) and len(pair) == 2 and isinstance(pair[1], str)):
             raise TypeError(f"{where} inputs[{label!r}] = {type(pair).__name__}, expected (values, unit)")
-        o.inputs[label] = (_numbers(pair[0], n, f"{where} inputs[{label!r}]"), pair[1])
+        o.inputs[label] = (_numbers(pair[0], n, f"{where} inputs[{label!r}]", finite=False), pair[1])
     for table, mask in o.violations.items():
         if table not in _CHILD_TABLES:
             raise ValueError(f"{where} violations of an unknown table {table!r} (tables: {', '.join(_CHILD_TABLES)})")
@@ -273,8 +274,11 @@ def _check_outcome(o: Any, n: int, rule: Rule, inputs: Inputs) -> None:
             raise TypeError(f"{where} {type(getattr(o, name)).__name__} as {name}, expected a string")
 
 
-def _numbers(v: Any, n: int, what: str) -> np.ndarray:
-    """*v* as a float array of shape () or (n,), finite or NaN; ``ValueError`` naming *what* otherwise."""
+def _numbers(v: Any, n: int, what: str, finite: bool = True) -> np.ndarray:
+    """*v* as a float array of shape () or (n,) (if *finite*: finite or NaN); ``ValueError`` naming *what* otherwise.
+
+    Inputs are only shown by explanations, so only the values reports store are checked for range.
+    """
     try:
         a = np.asarray(v)
     except Exception as exc:  # ragged nested lists and the like
@@ -282,9 +286,10 @@ def _numbers(v: Any, n: int, what: str) -> np.ndarray:
     if a.dtype.kind not in "biuf" or a.shape not in ((), (n,)):
         raise ValueError(f"{what} {_shape(a)}, expected a number or a 1-D array of {n} numbers")
     a = a.astype(np.float64, copy=False)
-    with np.errstate(invalid="ignore"):
-        if (np.abs(a) > _LIMIT).any():
-            raise ValueError(f"{what} an infinite or out-of-range value; use NaN for an unknown value")
+    flat = a.reshape(-1)
+    # two NaN-ignoring reductions, no temporaries: cheap at national scale
+    if finite and flat.size and (np.fmax.reduce(flat) > _LIMIT or np.fmin.reduce(flat) < -_LIMIT):
+        raise ValueError(f"{what} an infinite or out-of-range value; use NaN for an unknown value")
     return a
 
 
