@@ -4,6 +4,7 @@ rule with a RuleErrorWarning naming it, the other rules still run and the report
 from __future__ import annotations
 
 import json
+import sys
 
 import attrs
 import numpy as np
@@ -44,6 +45,7 @@ def _outcomes(n):
         ("violations of unknown table", lambda c, p: condition(t, violations={"nope": np.ones(1, bool)}), "unknown table"),
         ("violations of wrong length", lambda c, p: condition(t, violations={"tasks": np.ones(99, bool)}), "violations"),
         ("unit not text", lambda c, p: condition(t, unit=5), "unit"),
+        ("sys.exit in the rule", lambda c, p: sys.exit(3), "SystemExit"),
     ]
 
 
@@ -62,7 +64,7 @@ def ds(example_doc):
     return sg.Dataset.from_dict(example_doc)
 
 
-@pytest.mark.parametrize("index", range(25))
+@pytest.mark.parametrize("index", range(26))
 def test_malformed_outcome_is_error_with_a_warning_and_the_report_stays_valid(ds, toy_policy, index):
     name, fn, words = _outcomes(len(ds))[index]
     bad = toy_policy.with_rules([attrs.evolve(r, function=fn) if r.id == "toy.area" else r
@@ -80,8 +82,8 @@ def test_malformed_outcome_is_error_with_a_warning_and_the_report_stays_valid(ds
     report.summary()
 
 
-def test_the_table_has_25_entries():
-    assert len(_outcomes(3)) == 25
+def test_the_table_has_26_entries():
+    assert len(_outcomes(3)) == 26
 
 
 def test_a_well_formed_outcome_with_nan_and_scalars_passes_the_check(ds, toy_policy):

@@ -4,7 +4,7 @@ Every file the library writes goes through :func:`atomic_write`, so a reader nev
 file and a failed or killed writer leaves the previous file as it was. The temporary file is
 ``.NAME.shequ-PID-XXXXXXXX.tmp`` in the target's directory; a writer killed before the rename
 (SIGKILL, power loss) leaves it behind, and the next write of the same target removes every such
-file whose process no longer runs. The file gets the permissions a plain ``open(path, "w")``
+file whose process no longer runs (on POSIX systems; elsewhere they stay for you to delete). The file gets the permissions a plain ``open(path, "w")``
 would give: an existing file keeps its mode, a new one gets ``0o666`` less the umask.
 """
 
@@ -33,7 +33,7 @@ def _stale_pattern(name: str) -> re.Pattern[str]:
 
 
 def _alive(pid: int) -> bool:
-    if pid == os.getpid():
+    if pid == os.getpid() or os.name != "posix":  # on Windows os.kill would end the process: keep the file
         return True
     try:
         os.kill(pid, 0)

@@ -202,7 +202,7 @@ def _run(rule: Rule, pol: Policy, inputs: Inputs, st: Any, day: dt.date, mode: s
         try:
             outcome = rule.function(inputs, params)
             _check_outcome(outcome, n, rule, inputs)
-        except Exception as exc:  # a broken rule must not stop the others
+        except (Exception, SystemExit) as exc:  # a broken rule (even one calling sys.exit) must not stop the others
             error = f"{type(exc).__name__}: {exc}"
             warnings.warn(RuleErrorWarning(
                 f"rule {rule.id} of policy {pol.id} raised {error}; its verdicts are ERROR\n"

@@ -324,7 +324,8 @@ def _check_keys(p: Problems, where: str, table: Any, allowed: set[str], required
     for k in table:
         if k not in allowed:
             hint = difflib.get_close_matches(k, sorted(allowed), n=1)
-            p.add(f"{where}.{k}" if where else str(k), f"unknown key {k!r}" + (f"; did you mean {hint[0]!r}?" if hint else "") +
+            p.add(f"{where}.{k}" if where else str(k),
+                  f"unknown key {k!r}" + (f"; did you mean {hint[0]!r}?" if hint else "") +
                   f" (expected one of: {', '.join(sorted(allowed))})")
     for k in required:
         if k not in table:
