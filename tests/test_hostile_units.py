@@ -15,6 +15,7 @@ ACCEPTED = [
     ("2 yuan/(household*month)", "yuan/(household*month)", 2.0), ("12 1/year", "1/year", 12.0),
     ("  7  ", "", 7.0), ("+1e3 m**2", "m**2", 1000.0), (".5 万元", "yuan", 5000.0), ("5 m * m", "m**2", 5.0),
     ("5 m m", "m**2", 5.0), ("5 ((m))**2", "m**2", 5.0), ("1 公里", "m", 1000.0),
+    ("１５００ yuan/month", "yuan/month", 1500.0),
 ]
 
 #: (text, target, words the ValueError must contain)

@@ -32,7 +32,8 @@ MAX_UNIT_POWER = 4
 #: Longest quantity text accepted (number, space and unit).
 MAX_QUANTITY_LENGTH = 200
 
-_NUMBER_UNIT = re.compile(r"\s*([-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)\s*(.*?)\s*", re.S)
+# \d as before: full-width digits (１５００) are numbers too, as float() reads them
+_NUMBER_UNIT = re.compile(r"\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*", re.S)
 _TOKEN = re.compile(r"\s*(?:(?P<name>[^\W\d][\w]*)|(?P<pow>\*\*|\^)|(?P<op>[*/·])|(?P<int>[-+]?[0-9]+)"
                     r"|(?P<paren>[()]))")
 _GRAMMAR = ("a unit expression: unit names joined by *, / or spaces, small integer powers (m**2) "
