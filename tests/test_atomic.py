@@ -127,3 +127,13 @@ def test_a_live_writers_temporary_is_not_removed(tmp_path):
     time.sleep(0.01)
     atomic_write(tmp_path / "out.json", lambda f: f.write(b"x"))
     assert live.exists()
+
+
+@pytest.mark.parametrize("name", ["d.JSON.GZ", "d.Json.Gz"])
+def test_an_upper_case_gz_suffix_is_written_and_read_compressed(tmp_path, example_doc, name):
+    import shequ_gov as sg
+
+    p = tmp_path / name
+    sg.Dataset.from_dict(example_doc).write(p)
+    assert p.read_bytes()[:2] == b"\x1f\x8b"
+    assert len(sg.Dataset.read(p)) == 2

@@ -20,7 +20,7 @@ import numpy as np
 
 from . import _columns as C
 from . import _schema as S
-from ._atomic import atomic_write  # the one atomic writer (moved; kept importable here)
+from ._atomic import atomic_write, is_gzip_path  # the one atomic writer (moved; kept importable here)
 from ._codes import levels_of
 from ._errors import Problems, ValidationError
 from ._vocab import AREA_TYPES, Level
@@ -37,7 +37,7 @@ DIVISION_COLUMNS = ("code", "name", "level", "parent_code", "urban_rural_code", 
 
 
 def _is_gzip(path: Path) -> bool:
-    return path.suffix == ".gz"
+    return is_gzip_path(path)  # any case, as the writer decides
 
 
 def _base_suffix(path: Path) -> str:
