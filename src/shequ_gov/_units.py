@@ -54,13 +54,17 @@ def parse_unit(text: str) -> Any:
     """
     if not isinstance(text, str):
         raise ValueError(f"expected a unit as text, got {type(text).__name__}")
-    return _parse_unit(text)
+    try:
+        return _parse_unit(text)
+    except ValueError as exc:
+        raise ValueError(f"unknown unit {text[:MAX_UNIT_LENGTH]!r}{'…' if len(text) > MAX_UNIT_LENGTH else ''}: "
+                         f"{exc}") from None
 
 
 @functools.lru_cache(maxsize=512)
 def _parse_unit(text: str) -> Any:
     if len(text) > MAX_UNIT_LENGTH:
-        raise ValueError(f"unit expression too long ({len(text)} characters, at most {MAX_UNIT_LENGTH})")
+        raise ValueError(f"too long ({len(text)} characters, at most {MAX_UNIT_LENGTH})")
     if not text.strip():
         return ureg.dimensionless
     tokens: list[tuple[str, str]] = []
@@ -68,13 +72,13 @@ def _parse_unit(text: str) -> Any:
     while pos < end:
         m = _TOKEN.match(text, pos)
         if m is None or m.end() == pos:
-            raise ValueError(f"unexpected {text[pos:].strip()[:10]!r} in unit {text!r}: expected {_GRAMMAR}")
+            raise ValueError(f"unexpected {text[pos:].strip()[:10]!r}: expected {_GRAMMAR}")
         kind = m.lastgroup or ""
         tokens.append((kind, m.group(kind)))
         pos = m.end()
     unit, i = _expr(text, tokens, 0, 0)
     if i != len(tokens):
-        raise ValueError(f"unexpected {tokens[i][1]!r} in unit {text!r}: expected {_GRAMMAR}")
+        raise ValueError(f"unexpected {tokens[i][1]!r}: expected {_GRAMMAR}")
     return unit
 
 
@@ -93,14 +97,15 @@ def _expr(text: str, toks: list[tuple[str, str]], i: int, depth: int) -> tuple[A
 
 def _term(text: str, toks: list[tuple[str, str]], i: int, depth: int) -> tuple[Any, int]:
     if i >= len(toks):
-        raise ValueError(f"unit {text!r} ends too early: expected {_GRAMMAR}")
+        raise ValueError(f"ends too early: expected {_GRAMMAR}")
     kind, tok = toks[i]
     if kind == "name":
         if not ureg.parse_unit_name(tok):
             import difflib
 
             hint = difflib.get_close_matches(tok, [str(u) for u in _KNOWN_HINTS], n=1)
-            raise ValueError(f"unknown unit {tok!r} in {text!r}" + (f"; did you mean {hint[0]!r}?" if hint else ""))
+            raise ValueError((f"{tok!r} is not a unit name" if tok != text.strip() else "not a unit name")
+                             + (f"; did you mean {hint[0]!r}?" if hint else ""))
         unit = ureg.Unit(tok)
         i += 1
     elif kind == "int" and tok == "1":
@@ -108,19 +113,19 @@ def _term(text: str, toks: list[tuple[str, str]], i: int, depth: int) -> tuple[A
         i += 1
     elif tok == "(":
         if depth >= MAX_UNIT_DEPTH:
-            raise ValueError(f"unit {text!r} nests parentheses more than {MAX_UNIT_DEPTH} deep")
+            raise ValueError(f"nests parentheses more than {MAX_UNIT_DEPTH} deep")
         unit, i = _expr(text, toks, i + 1, depth + 1)
         if i >= len(toks) or toks[i] != ("paren", ")"):
-            raise ValueError(f"unbalanced parentheses in unit {text!r}")
+            raise ValueError("unbalanced parentheses")
         i += 1
     else:
-        raise ValueError(f"unexpected {tok!r} in unit {text!r}: expected {_GRAMMAR}")
+        raise ValueError(f"unexpected {tok!r}: expected {_GRAMMAR}")
     if i < len(toks) and toks[i][0] == "pow":
         if i + 1 >= len(toks) or toks[i + 1][0] != "int":
-            raise ValueError(f"unit {text!r}: a power must be a small integer such as **2")
+            raise ValueError("a power must be a small integer such as **2")
         n = int(toks[i + 1][1])
         if n == 0 or abs(n) > MAX_UNIT_POWER:
-            raise ValueError(f"unit {text!r}: power {n} out of range (a non-zero integer of at most "
+            raise ValueError(f"power {n} out of range (a non-zero integer of at most "
                              f"{MAX_UNIT_POWER} in size)")
         unit = unit ** n
         i += 2
