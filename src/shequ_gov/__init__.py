@@ -11,7 +11,7 @@ from ._codes import code_level, normalize_code, parent_code
 from ._dataset import Dataset
 from ._engine import evaluate
 from ._errors import PluginWarning, PolicyError, RuleErrorWarning, ValidationError
-from ._policy import Citation, Parameter, ParameterValue, Policy, Rule, Source, formula
+from ._policy import ByCategory, Citation, Parameter, ParameterValue, Policy, Rule, Source, formula
 from ._report import Finding, Report, Table
 from ._model import Assessment, AssessmentWeights, Burden, Community, Facility, Funding, Region, StaffMember, Task
 from ._units import Quantity, ureg
@@ -22,6 +22,7 @@ __all__ = [
     "Assessment",
     "AssessmentWeights",
     "Burden",
+    "ByCategory",
     "Citation",
     "Community",
     "Dataset",

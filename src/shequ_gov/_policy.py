@@ -26,7 +26,7 @@ from ._errors import PolicyError, Problems
 from ._units import canonical, ureg
 from ._vocab import AreaType, Level
 
-__all__ = ["Citation", "Parameter", "ParameterValue", "Policy", "Rule", "Source", "formula"]
+__all__ = ["ByCategory", "Citation", "Parameter", "ParameterValue", "Policy", "Rule", "Source", "formula"]
 
 KINDS = ("requirement", "target", "indicator")
 STRENGTHS = ("mandatory", "standard", "advisory", "none")
@@ -63,11 +63,65 @@ class Citation:
 
 
 @attrs.frozen
+class ByCategory(Mapping[str, float]):
+    """A threshold keyed by a category of the community (like OpenFisca's parameter node keyed by a category).
+
+    ``by`` names a categorical community field (``"area_type"``); the mapping gives one value per
+    key of its vocabulary, every key present. A rule turns it into per-community thresholds with
+    :meth:`shequ_gov.rules.Inputs.by_category`: where the category is missing, the threshold is
+    known only to lie between the smallest and the largest value (:class:`shequ_gov.rules.Range`),
+    and comparisons with it are known where that whole range agrees.
+
+    >>> b = ByCategory("area_type", (("central_urban", 2.0), ("urban", 2.0), ("township", 1.0), ("rural", 1.0)))
+    >>> b["urban"], b.low, b.high
+    (2.0, 1.0, 2.0)
+    """
+
+    by: str
+    items_: tuple[tuple[str, float], ...]
+
+    def __getitem__(self, key: str) -> float:
+        for k, v in self.items_:
+            if k == key:
+                return v
+        raise KeyError(f"no value for {self.by} {key!r} (keys: {', '.join(k for k, _ in self.items_)})")
+
+    def __iter__(self):
+        return (k for k, _ in self.items_)
+
+    def __len__(self) -> int:
+        return len(self.items_)
+
+    @property
+    def low(self) -> float:
+        """The smallest value over the categories."""
+        return min(v for _, v in self.items_)
+
+    @property
+    def high(self) -> float:
+        """The largest value over the categories."""
+        return max(v for _, v in self.items_)
+
+    def to_json(self) -> dict[str, float]:
+        return dict(self.items_)
+
+
+def category_vocabulary(by: str) -> Any:
+    """The vocabulary of the categorical community field *by* (``ValueError`` naming the choices otherwise)."""
+    from ._schema import COMMUNITY_COLUMNS
+
+    fields = {path: f for path, f in COMMUNITY_COLUMNS if f.kind == "enum"}
+    if by not in fields:
+        raise ValueError(f"'by' must name a categorical community field ({', '.join(fields)}), got {by!r}")
+    return fields[by].vocab
+
+
+@attrs.frozen
 class ParameterValue:
     """One dated value of a parameter, in force from ``start``, with its citation."""
 
     start: dt.date
-    value: float | tuple[str, ...]
+    value: float | tuple[str, ...] | ByCategory
     citation: Citation
 
 
@@ -84,6 +138,17 @@ class Parameter:
     description_zh: str
     description_en: str
     values: tuple[ParameterValue, ...]
+    #: The categorical community field the values are keyed by (``"area_type"``), or None.
+    by: str | None = None
+
+    def parse(self, raw: Any) -> float | tuple[str, ...] | ByCategory:
+        """A value as written in a data file or an override, in this parameter's unit (``ValueError`` if unfit).
+
+        A number or quantity string (``"8 万元/year"``); a list of keys for a list parameter; for a
+        parameter keyed ``by`` a category, a table with a value for every key of the category
+        (``{rural = "8 万元/year", township = …}``).
+        """
+        return _parse_value(raw, self.unit, self.by, self.name)
 
     def entry(self, as_of: dt.date) -> ParameterValue | None:
         """The :class:`ParameterValue` in force on *as_of*, or ``None`` before the first one."""
@@ -101,9 +166,11 @@ class Parameter:
         return None if e is None else e.value
 
     def format(self, value: Any) -> str:
-        """A value with its unit, for explanations."""
+        """A value with its unit, for explanations (each category's value for a keyed parameter)."""
         if isinstance(value, tuple):
             return ", ".join(value)
+        if isinstance(value, ByCategory):
+            return "; ".join(f"{k} {self.format(v)}" for k, v in value.items_)
         return _fmt_number(value) + (f" {_unit_label(self.unit)}" if self.unit else "")
 
 
@@ -207,7 +274,8 @@ class Policy:
     def parameter_hash(self, as_of: dt.date | str) -> str:
         """A SHA-256 of the parameter values in force on *as_of* (for report metadata)."""
         d = _as_date(as_of)
-        doc = {n: (list(v) if isinstance(v, tuple) else v) for n, v in sorted(
+        doc = {n: (list(v) if isinstance(v, tuple) else v.to_json() if isinstance(v, ByCategory) else v)
+               for n, v in sorted(
             (n, p.at(d)) for n, p in self.parameters.items())}
         return hashlib.sha256(json.dumps(doc, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
@@ -302,7 +370,7 @@ def _as_date(v: Any) -> dt.date:
 
 _POLICY_KEYS = {"id", "name", "jurisdiction", "description"}
 _SOURCE_KEYS = {"issuer", "title", "number", "date", "file", "cited_in"}
-_PARAM_KEYS = {"description", "unit", "values"}
+_PARAM_KEYS = {"description", "unit", "values", "by"}
 _VALUE_KEYS = {"from", "value", "source", "quote"}
 _RULE_KEYS = {"title", "level", "kind", "strength", "from", "until", "area_types", "scope", "parameters",
               "description", "citation"}
@@ -396,6 +464,13 @@ def policy_from_data(data: Mapping[str, Any], formulas: Iterable[Any] = (), *, s
         if not _check_keys(p, where, spec, _PARAM_KEYS, ("description", "unit", "values")):
             continue
         dzh, den = _bilingual(p, f"{where}.description", spec.get("description"))
+        by = spec.get("by")
+        if by is not None:
+            try:
+                category_vocabulary(by)
+            except ValueError as exc:
+                p.add(f"{where}.by", str(exc))
+                by = None
         unit = spec.get("unit", "")
         dimensional = False
         if not isinstance(unit, str):
@@ -421,19 +496,12 @@ def policy_from_data(data: Mapping[str, Any], formulas: Iterable[Any] = (), *, s
                 continue
             val = v.get("value")
             parsed: Any = None
-            if isinstance(val, list):
-                if unit or not all(isinstance(x, str) and x for x in val):
-                    p.add(f"{w}.value", "a list value must be a list of keys (strings) with unit \"\"")
-                else:
-                    parsed = tuple(val)
-            elif isinstance(val, bool) or val is None:
-                p.add(f"{w}.value", f"expected a number, a quantity string or a list of keys, got {val!r}")
-            elif isinstance(val, (int, float)) and dimensional:
+            if isinstance(val, (int, float)) and not isinstance(val, bool) and dimensional and by is None:
                 p.add(f"{w}.value", f"a value without a unit: parameter {pname} is in {unit}; write it as "
                                     f"\"{val} {unit}\"")
             else:
                 try:
-                    parsed = canonical(val, unit)
+                    parsed = _parse_value(val, unit if isinstance(unit, str) else "", by, pname)
                 except ValueError as exc:
                     p.add(f"{w}.value", str(exc))
             cit = _citation(p, w, v.get("source"), v.get("quote"), sources)
@@ -443,7 +511,7 @@ def policy_from_data(data: Mapping[str, Any], formulas: Iterable[Any] = (), *, s
         if any(isinstance(a, dt.date) and isinstance(b, dt.date) and not a < b for a, b in zip(starts, starts[1:])):
             p.add(f"{where}.values", "dates must be strictly increasing (sorted, no duplicates): got "
                                      + ", ".join(str(s) for s in starts))
-        parameters[pname] = Parameter(pname, unit, dzh, den, tuple(values))
+        parameters[pname] = Parameter(pname, unit, dzh, den, tuple(values), by)
 
     bound = _collect_formulas(formulas, p)
     rules: list[Rule] = []
@@ -522,6 +590,40 @@ def policy_from_data(data: Mapping[str, Any], formulas: Iterable[Any] = (), *, s
     p.raise_if_any(source, PolicyError)
     return Policy(pid, name[0], name[1], tuple(jurisdiction), sources, parameters, tuple(rules), desc[0], desc[1],
                   version or "0", distribution, source)
+
+
+def _parse_value(val: Any, unit: str, by: str | None, name: str) -> Any:
+    """The canonical value of a parameter written as *val* (see :meth:`Parameter.parse`)."""
+    if by is not None:
+        vocab = category_vocabulary(by)
+        if not isinstance(val, Mapping):
+            raise ValueError(f"parameter {name} is keyed by {by}: expected a table with a value for each of "
+                             f"{', '.join(vocab)}, got {val!r}")
+        problems = [f"unknown {by} {k!r}" for k in val if k not in vocab]
+        problems += [f"no value for {by} {k!r}" for k in vocab if k not in val]
+        items = []
+        for k in vocab:
+            if k in val:
+                try:
+                    v = _parse_value(val[k], unit, None, name)
+                    if isinstance(v, tuple):
+                        raise ValueError("a keyed parameter holds numbers or quantities, not lists")
+                    items.append((k, v))
+                except ValueError as exc:
+                    problems.append(f"{k}: {exc}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return ByCategory(by, tuple(items))
+    if isinstance(val, Mapping):
+        raise ValueError(f"a table of values needs 'by' on parameter {name} (the category it is keyed by, "
+                         f"such as by = \"area_type\"), got {val!r}")
+    if isinstance(val, list):
+        if unit or not all(isinstance(x, str) and x for x in val):
+            raise ValueError("a list value must be a list of keys (strings) with unit \"\"")
+        return tuple(val)
+    if isinstance(val, bool) or val is None:
+        raise ValueError(f"expected a number, a quantity string or a list of keys, got {val!r}")
+    return canonical(val, unit)
 
 
 def _collect_formulas(formulas: Iterable[Any], p: Problems) -> dict[str, tuple[Callable, tuple, tuple]]:

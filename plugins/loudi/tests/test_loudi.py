@@ -17,7 +17,7 @@ import pytest
 import shequ_gov as sg
 from shequ_gov.testing import parametrize_with_checks
 from shequ_gov_loudi import facilities, funding, governance, grid, pay, plaques, policy, staffing
-from shequ_gov_loudi._helpers import keys_present, run_lengths
+from shequ_gov_loudi.staffing import run_lengths
 
 SEEDS = Path(__file__).resolve().parents[3].parent / "shared" / "seeds"
 POLICY_TOML = Path(__file__).resolve().parents[1] / "src" / "shequ_gov_loudi" / "policy.toml"
@@ -193,7 +193,7 @@ class TestHelpers:
         from shequ_gov.rules import Inputs
 
         c = Inputs(ds._st)
-        got = keys_present(c, c.facilities, ["office", "police_room", "charity_supermarket"])
+        got = c.facilities.keys_present(["office", "police_room", "charity_supermarket"])
         assert got.tolist() == [[True, False, False], [True, True, False], [False, False, False]]
 
 

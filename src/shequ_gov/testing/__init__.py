@@ -18,13 +18,17 @@ from ._checks import (
     check_missing_input_gives_unknown, check_monotonicity, check_not_applicable_before_start,
     check_order_invariance, check_parameters, check_policy, check_unit_invariance, parametrize_with_checks,
 )
+from ._fill import (
+    check_known_verdicts_hold_for_every_missing_value, check_unknown_only_where_a_missing_category_could_change_it,
+)
 from ._sample import sample_document
 from ._strategies import communities, dataset_documents, datasets, regions
 
 __all__ = [
-    "PERTURBATIONS", "Case", "all_checks", "citations", "check_batch_invariance", "check_determinism", "check_metadata",
-    "check_missing_input_gives_unknown", "check_monotonicity", "check_not_applicable_before_start",
-    "check_order_invariance", "check_parameters", "check_policy", "check_unit_invariance", "communities",
+    "PERTURBATIONS", "Case", "all_checks", "citations", "check_batch_invariance", "check_determinism",
+    "check_known_verdicts_hold_for_every_missing_value", "check_metadata", "check_missing_input_gives_unknown", "check_monotonicity", "check_not_applicable_before_start",
+    "check_order_invariance", "check_parameters", "check_policy", "check_unit_invariance",
+    "check_unknown_only_where_a_missing_category_could_change_it", "communities",
     "dataset_documents", "datasets", "document", "load_cases", "normalise_text", "parametrize_with_checks", "regions",
     "run_case", "sample_document", "unverified_quotes",
 ]

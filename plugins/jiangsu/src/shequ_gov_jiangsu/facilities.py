@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from shequ_gov import formula
-from shequ_gov.rules import at_least, compare, condition
+from shequ_gov.rules import at_least, compare, condition, when
 
 #: "每百户": the standard is stated per 100 households (a unit of the parameter, not a threshold).
 HOUSEHOLDS_PER_UNIT = 100.0
@@ -42,14 +42,15 @@ def life_circle(c, p):
     most ``life_circle_max_minutes`` (一刻钟 read as 15 minutes' walk); a township or rural
     community when ``convenience_distance`` is at most ``life_circle_max_distance_rural``.
     Township communities under the rural circle is the project's reading. UNKNOWN where the
-    area type, or the measure its circle needs, is missing.
+    measure the community's circle needs is missing; where the area type is missing, known if
+    both circles give the same verdict (10 minutes' walk and 1 km is inside both).
     """
     minutes = c.number("convenience_minutes")
     distance = c.number("convenience_distance")
     urban = c.urban
     within_minutes = compare(minutes, p.life_circle_max_minutes, "<=")
     within_distance = compare(distance, p.life_circle_max_distance_rural, "<=")
-    result = (urban & within_minutes) | (~urban & within_distance)
+    result = when(urban, within_minutes, within_distance)
     # measured: the value of the circle that applies (minutes for urban, km otherwise)
     measured = np.where(urban.is_true, minutes, np.where(urban.is_false, distance, np.nan))
     return condition(result, measured=measured, inputs={

@@ -8,8 +8,6 @@ from shequ_gov import formula
 from shequ_gov.rules import Tri, condition
 from shequ_gov.vocab import BODIES, FACILITY_KINDS
 
-from ._helpers import as_float, keys_present
-
 
 def _term(key: str):
     return BODIES.term(key) if key in BODIES else FACILITY_KINDS.term(key)
@@ -22,8 +20,8 @@ def _parts(c, keys) -> list[Tri]:
             raise ValueError(f"three_in_one_components: {key!r} is neither a key of bodies nor a facility kind")
     bodies = [k for k in keys if k in BODIES]
     places = [k for k in keys if k not in BODIES]
-    has_body = keys_present(c, c.bodies, bodies, "key")
-    has_place = keys_present(c, c.facilities, places)
+    has_body = c.bodies.keys_present(bodies, "key")
+    has_place = c.facilities.keys_present(places)
     found = {k: Tri(has_body[:, j], c.bodies.known) for j, k in enumerate(bodies)}
     found |= {k: Tri(has_place[:, j], c.facilities.known) for j, k in enumerate(places)}
     return [found[k] for k in keys]
@@ -44,7 +42,7 @@ def three_in_one(c, p):
     for t in parts[1:]:
         result = result & t
     present = np.where(result.known, sum(t.is_true.astype(np.float64) for t in parts), np.nan)
-    inputs = {f"{_term(k).en} (1 yes, 0 no) / {_term(k).zh}": (as_float(t), "")
+    inputs = {f"{_term(k).en} (1 yes, 0 no) / {_term(k).zh}": (t.as_float(), "")
               for k, t in zip(p.three_in_one_components, parts)}
     return condition(result, measured=present, required=float(len(parts)), unit="", inputs=inputs,
                      note="三位一体: " + "、".join(_term(k).zh for k in p.three_in_one_components))
