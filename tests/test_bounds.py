@@ -187,7 +187,7 @@ class TestRegionRollUp:
 
 
 @pytest.mark.parametrize("name", sg.policies.available())
-@settings(max_examples=3, deadline=None)
+@settings(max_examples=2, deadline=None)
 @given(seed=st.integers(0, 10_000))
 def test_known_verdicts_hold_for_every_value_of_a_missing_input(name, seed):
     """Law, for every installed rule: filling missing inputs with values they could take never changes a known verdict."""
@@ -195,7 +195,7 @@ def test_known_verdicts_hold_for_every_value_of_a_missing_input(name, seed):
 
 
 @pytest.mark.parametrize("name", sg.policies.available())
-@settings(max_examples=3, deadline=None)
+@settings(max_examples=2, deadline=None)
 @given(seed=st.integers(0, 10_000))
 def test_unknown_only_where_some_value_of_a_missing_category_changes_the_verdict(name, seed):
     """Law, for every installed rule: if every area type (or both values of a flag) gives one verdict, that is the verdict."""

@@ -173,7 +173,8 @@ def _run(rule: Rule, pol: Policy, inputs: Inputs, st: Any, day: dt.date, mode: s
     level = rule.level
     ccodes = st.communities["code"]
     in_scope_c = jur_c if (rule.scope is None or mode == "what-if") else jur_c & _prefix_mask(ccodes, [rule.scope])
-    area = inputs.area_is(*rule.area_types) if rule.area_types else None
+    area_types = rule.area_types_on(params)
+    area = inputs.area_is(*area_types) if area_types else None
     if level is Level.COMMUNITY:
         codes = ccodes
         included = jur_c

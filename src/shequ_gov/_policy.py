@@ -216,6 +216,16 @@ class Rule:
     increasing: tuple[str, ...] = ()
     decreasing: tuple[str, ...] = ()
     policy_id: str = ""
+    #: A list parameter naming the area types the rule applies to (an open reading made a
+    #: parameter); ``area_types`` then holds its latest value, for display.
+    area_types_parameter: str | None = None
+
+    def area_types_on(self, params: Mapping[str, Any]) -> frozenset[AreaType] | None:
+        """The area types the rule applies to with the parameter values *params* (None: all)."""
+        if self.area_types_parameter is None:
+            return self.area_types
+        value = params[self.area_types_parameter]
+        return None if value is None else frozenset(AreaType.parse(a) for a in value)
 
     @property
     def title(self) -> str:
@@ -545,7 +555,22 @@ def policy_from_data(data: Mapping[str, Any], formulas: Iterable[Any] = (), *, s
         if end is not None and (not isinstance(end, dt.date) or (isinstance(start, dt.date) and end < start)):
             p.add(f"{where}.until", f"expected a TOML date on or after 'from', got {end!r}")
         area_types = None
-        if "area_types" in r:
+        area_types_parameter = None
+        if isinstance(r.get("area_types"), str):
+            area_types_parameter = r["area_types"]
+            par = parameters.get(area_types_parameter)
+            if area_types_parameter not in (r.get("parameters") or []) or par is None:
+                p.add(f"{where}.area_types", f"names parameter {area_types_parameter!r}, which the rule must list "
+                                             "in its parameters")
+            else:
+                try:
+                    for v in par.values:
+                        if not isinstance(v.value, tuple) or not v.value:
+                            raise ValueError(f"parameter {area_types_parameter} must hold lists of area types")
+                        area_types = frozenset(AreaType.parse(a) for a in v.value)
+                except ValueError as exc:
+                    p.add(f"{where}.area_types", str(exc))
+        elif "area_types" in r:
             try:
                 area_types = frozenset(AreaType.parse(a) for a in r["area_types"])
                 if not area_types:
@@ -584,7 +609,8 @@ def policy_from_data(data: Mapping[str, Any], formulas: Iterable[Any] = (), *, s
         if citation is None or level is None or not isinstance(start, dt.date):
             continue
         rules.append(Rule(rid, tzh, ten, level, kind, strength, start, end if isinstance(end, dt.date) else None,
-                          area_types, scope, tuple(params), citation, dzh, den, fn, inc, dec, pid))
+                          area_types, scope, tuple(params), citation, dzh, den, fn, inc, dec, pid,
+                          area_types_parameter))
     for rid in bound:
         p.add(f"rules.{rid}", f"a @formula({rid!r}) function exists but the data file declares no such rule")
     p.raise_if_any(source, PolicyError)

@@ -745,6 +745,11 @@ class Inputs:
         col = self.tasks.column("role")
         return Tri(col == code, col >= 0)
 
+    def task_handed_down(self) -> Tri:
+        """Per task row: whether the task is handed to the community (its role ``responsible`` or
+        ``assisting``), not one of its own self-governance items (``self``); unknown where the role is not given."""
+        return ~self.task_role_is("self")
+
     def ratings(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The staff ratings table: (staff row, year, rating code) arrays, sorted by staff row then year."""
         r = self._st.ratings

@@ -29,6 +29,10 @@ CATALOGUE = [
     "jiangsu.committees.required",
     "jiangsu.services.life_circle",
     "jiangsu.funding.operating",
+    "jiangsu.facilities.service_set",
+    "jiangsu.councils.residents_council",
+    "jiangsu.leadership.one_shoulder_share_villages",
+    "jiangsu.leadership.one_shoulder_share_communities",
 ]
 
 @parametrize_with_checks([policy])

@@ -33,6 +33,8 @@ CATALOGUE = [
     "kaizhou.social_orgs.incubation_bases",
     "kaizhou.councils.three",
     "kaizhou.governance.supervision_committee",
+    "kaizhou.tasks.access_list",
+    "kaizhou.social_orgs.community_incubation_base",
 ]
 
 @parametrize_with_checks([policy])

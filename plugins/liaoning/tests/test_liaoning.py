@@ -27,6 +27,7 @@ CATALOGUE = [
     "liaoning.shenyang.ledgers",
     "liaoning.shenyang.certificates",
     "liaoning.shenyang.inspections",
+    "liaoning.assessment.resident_satisfaction_weight",
 ]
 
 
@@ -51,7 +52,7 @@ def test_the_installed_entry_point_gives_this_policy():
     """The entry point shequ_gov.policies:liaoning loads this policy, with the distribution's version."""
     loaded = sg.policies.load("liaoning")
     assert [r.id for r in loaded.rules] == [r.id for r in policy.rules]
-    assert loaded.distribution == "shequ-gov-liaoning" and loaded.version == "0.1.0"
+    assert loaded.distribution == "shequ-gov-liaoning" and loaded.version == "0.2.0"
 
 
 class TestMetadata:

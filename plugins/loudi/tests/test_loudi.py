@@ -37,6 +37,7 @@ CATALOGUE = [
     "loudi.funding.benefit_projects",
     "loudi.pay.base",
     "loudi.governance.three_in_one",
+    "loudi.governance.bodies",
 ]
 
 from shequ_gov.testing import normalise_text as _normalise

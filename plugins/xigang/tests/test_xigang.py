@@ -52,7 +52,7 @@ def test_the_installed_entry_point_gives_this_policy():
     """The entry point shequ_gov.policies:xigang loads this policy, with the distribution's version."""
     loaded = sg.policies.load("xigang")
     assert [r.id for r in loaded.rules] == [r.id for r in policy.rules]
-    assert loaded.distribution == "shequ-gov-xigang" and loaded.version == "0.1.0"
+    assert loaded.distribution == "shequ-gov-xigang" and loaded.version == "0.2.0"
 
 
 def test_jurisdiction_is_xigang_inside_liaoning():

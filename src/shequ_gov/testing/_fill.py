@@ -26,6 +26,8 @@ __all__ = ["check_known_verdicts_hold_for_every_missing_value", "check_unknown_o
 _LISTS = ("facilities", "staff", "tasks") + tuple(TAG_LISTS)
 _RECORD_FIELDS = {"facilities": FACILITY_FIELDS, "staff": STAFF_FIELDS, "tasks": TASK_FIELDS}
 _ROUNDS = 8
+#: The kinds of field a filling gives a value (codes, names and keys are never missing).
+_FILLED_KINDS = ("count", "quantity", "share", "bool", "enum", "int")
 
 
 def _get(node: dict, path: list[str]) -> Any:
@@ -65,17 +67,18 @@ def fillings(doc: dict, rounds: int = _ROUNDS) -> list[dict]:
     the copies each slot takes several of its possible values in varied combinations.
     """
     comms = doc["communities"]
-    scalar_seen = {path: [_get(c, path.split(".")) for c in comms] for path, _ in COMMUNITY_COLUMNS}
-    scalar = [(path.split("."), _candidates(f, scalar_seen[path])) for path, f in COMMUNITY_COLUMNS]
+    columns = [(path, f) for path, f in COMMUNITY_COLUMNS if f.kind in _FILLED_KINDS]
+    scalar = [(path.split("."), _candidates(f, [_get(c, path.split(".")) for c in comms])) for path, f in columns]
     donors = {k: [c[k] for c in comms if isinstance(c.get(k), list)] for k in _LISTS}
     record = {}
     for table, fields in _RECORD_FIELDS.items():
         for f in fields:
-            if f.name == "kind":
+            if f.name == "kind" or f.kind not in _FILLED_KINDS:
                 continue
             seen = [r.get(f.name) for c in comms for r in (c.get(table) or [])]
             record[(table, f.name)] = _candidates(f, seen)
-    region = [(f.name, _candidates(f, [r.get(f.name) for r in doc["regions"]])) for f in REGION_FIELDS]
+    region = [(f.name, _candidates(f, [r.get(f.name) for r in doc["regions"]])) for f in REGION_FIELDS
+              if f.kind in _FILLED_KINDS]
     out = []
     for j in range(rounds):
         filled = copy.deepcopy(doc)

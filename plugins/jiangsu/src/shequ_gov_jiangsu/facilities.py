@@ -9,6 +9,7 @@ import numpy as np
 
 from shequ_gov import formula
 from shequ_gov.rules import at_least, compare, condition, when
+from shequ_gov.vocab import FACILITY_KINDS
 
 #: "每百户": the standard is stated per 100 households (a unit of the parameter, not a threshold).
 HOUSEHOLDS_PER_UNIT = 100.0
@@ -58,3 +59,21 @@ def life_circle(c, p):
         "distance to everyday services / 至便民服务距离": (distance, "km"),
     }, note=f"urban: ≤ {p.life_circle_max_minutes:g} minutes' walk; township and rural: "
             f"≤ {p.life_circle_max_distance_rural:g} km / 城市一刻钟、农村3公里")
+
+
+@formula("jiangsu.facilities.service_set")
+def service_set(c, p):
+    """The community has, or shares, elderly care, childcare, a health station, a micro fire station and fitness facilities.
+
+    Source: “因地制宜统筹设置养老服务设施、托育点、卫生服务中心(站)、微型消防站、体育健身设施”.
+    Passes when the community's facilities include a facility of every kind in
+    ``service_set_kinds``. A shared facility (统筹设置: one set up for several communities) counts
+    when the community lists it among its facilities; the data format has no mark of sharing.
+    The sentence goes on (家政服务点、维修点、便利店…以及公共阅读和双创空间等): only the five public
+    facilities the catalogue names are required. A missing facility list is UNKNOWN.
+    """
+    kinds = p.service_set_kinds
+    present = c.facilities.present_count(kinds)
+    return at_least(present, float(len(kinds)), inputs={
+        "service facilities present / 已有服务设施类别数": (present, ""),
+    }, note="required / 必备: " + "、".join(FACILITY_KINDS.term(k).zh for k in kinds))

@@ -73,3 +73,40 @@ def one_shoulder_share(c, p):
         "reported, villages / 来源报告村比例": (np.full(n, p.reported_one_shoulder_share_villages), ""),
         "reported, communities / 来源报告社区比例": (np.full(n, p.reported_one_shoulder_share_communities), ""),
     })
+
+
+def _split_share(c, p, reported: float):
+    """The “一肩挑” share among the communities the rule selects (its area types), beside the source's figure."""
+    province = c.regions("province")
+    held = one_shoulder_held(c)
+    share, n_known = _share_among_known(province, held, c.selected.is_true)
+    low, high, total = province.share(held)
+    return measure(share, inputs={
+        "counted / 计入数": (total, ""),
+        "with a staff list / 有工作人员名单的数": (n_known, ""),
+        "share if the others had none / 比例下限": (low, ""),
+        "share if the others all had it / 比例上限": (high, ""),
+        "reported by the source / 来源报告比例": (np.full(province.n, reported), ""),
+    }, note=f"source / 来源: {reported:.1%}")
+
+
+@formula("jiangsu.leadership.one_shoulder_share_villages")
+def one_shoulder_share_villages(c, p):
+    """The share of a province's villages with “一肩挑” (an indicator), beside the source's 97.5 %.
+
+    Source: “村(社区)“一肩挑”比例分别为97.5%、94.6%”: the first figure is the villages'. The rule
+    selects ``rural`` communities; the share is over those whose staff list is given (as in
+    :func:`one_shoulder_share`), with the bounds as inputs.
+    """
+    return _split_share(c, p, p.reported_one_shoulder_share_villages)
+
+
+@formula("jiangsu.leadership.one_shoulder_share_communities")
+def one_shoulder_share_communities(c, p):
+    """The share of a province's communities with “一肩挑” (an indicator), beside the source's 94.6 %.
+
+    Source: “村(社区)“一肩挑”比例分别为97.5%、94.6%”: the second figure is the communities'. The
+    rule selects central urban, urban and township communities; the share is over those whose
+    staff list is given, with the bounds as inputs.
+    """
+    return _split_share(c, p, p.reported_one_shoulder_share_communities)

@@ -69,3 +69,14 @@ def incubation_bases(c, p):
         "streets without a base / 无孵化基地的镇乡(街道)": (district.count_children(streets, street_base.is_false), ""),
         "streets not reported / 未报告的镇乡(街道)": (district.count_children(streets, ~street_base.known), ""),
     })
+
+
+@formula("kaizhou.social_orgs.community_incubation_base")
+def community_incubation_base(c, p):
+    """The community (the 村(社区) tier) has an incubation base for social organisations.
+
+    Source: “建立区、镇乡(街道)、村(社区)三级社会组织孵化基地”: the third of the three tiers.
+    Passes when the community's facilities include one of kind ``incubation_base``; a missing
+    facility list is UNKNOWN. The district and street tiers are ``kaizhou.social_orgs.incubation_bases``.
+    """
+    return condition(c.has_facility("incubation_base"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from shequ_gov import formula
-from shequ_gov.rules import Tri, condition
+from shequ_gov.rules import Tri, at_least, condition
 from shequ_gov.vocab import BODIES, FACILITY_KINDS
 
 
@@ -46,3 +46,21 @@ def three_in_one(c, p):
               for k, t in zip(p.three_in_one_components, parts)}
     return condition(result, measured=present, required=float(len(parts)), unit="", inputs=inputs,
                      note="三位一体: " + "、".join(_term(k).zh for k in p.three_in_one_components))
+
+
+@formula("loudi.governance.bodies")
+def bodies(c, p):
+    """推選產生新一屆居民小組長,居務監督委員會、居民議事會等組織.
+
+    Passes when the community's ``bodies`` hold every key of ``required_bodies``: the residents'
+    affairs supervision committee (居務監督委員會) and the residents' council (居民議事會). The
+    list ends in 等; only the two named are required (the residents' group leaders, 居民小組長,
+    are people, not a body). The sentence reports what each committee did after the election;
+    the rule reads it as a standard from the date of the reply. A missing ``bodies`` list is
+    UNKNOWN. The measured value is how many of them exist.
+    """
+    keys = p.required_bodies
+    present = c.bodies.present_count(keys, "key")
+    return at_least(present, float(len(keys)), unit="", inputs={
+        "required bodies present / 已建组织数": (present, ""),
+    }, note="required / 必备: " + "、".join(BODIES.term(k).zh for k in keys))
