@@ -22,6 +22,8 @@ def operating(c, p):
     return at_least(funds, required, unit="yuan/year", inputs={
         "operating funds / 运转经费": (funds, "yuan/year"),
         "minimum for the area type / 该类型社区最低额": (required.exact, "yuan/year"),
+        "lowest minimum it could be / 可能的最低额下限": (required.low, "yuan/year"),
+        "highest minimum it could be / 可能的最低额上限": (required.high, "yuan/year"),
     })
 
 
