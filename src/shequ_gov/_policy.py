@@ -148,7 +148,11 @@ class Parameter:
         parameter keyed ``by`` a category, a table with a value for every key of the category
         (``{rural = "8 万元/year", township = …}``).
         """
-        return _parse_value(raw, self.unit, self.by, self.name)
+        p = Problems()
+        value = _parse_value(p, self.name, raw, self.name, self.unit, _is_dimensional(self.unit), self.by)
+        if value is None:
+            raise ValueError("; ".join(f"{where}: {msg}" for where, msg in p.items))
+        return value
 
     def entry(self, as_of: dt.date) -> ParameterValue | None:
         """The :class:`ParameterValue` in force on *as_of*, or ``None`` before the first one."""
@@ -504,16 +508,8 @@ def policy_from_data(data: Mapping[str, Any], formulas: Iterable[Any] = (), *, s
             if not isinstance(start, dt.date) or isinstance(start, dt.datetime):
                 p.add(f"{w}.from", f"expected a TOML date such as 2018-07-05, got {start!r}")
                 continue
-            val = v.get("value")
-            parsed: Any = None
-            if isinstance(val, (int, float)) and not isinstance(val, bool) and dimensional and by is None:
-                p.add(f"{w}.value", f"a value without a unit: parameter {pname} is in {unit}; write it as "
-                                    f"\"{val} {unit}\"")
-            else:
-                try:
-                    parsed = _parse_value(val, unit if isinstance(unit, str) else "", by, pname)
-                except ValueError as exc:
-                    p.add(f"{w}.value", str(exc))
+            parsed = _parse_value(p, f"{w}.value", v.get("value"), pname, unit if isinstance(unit, str) else "",
+                                  dimensional, by)
             cit = _citation(p, w, v.get("source"), v.get("quote"), sources)
             if parsed is not None and cit is not None:
                 values.append(ParameterValue(start, parsed, cit))
@@ -618,38 +614,55 @@ def policy_from_data(data: Mapping[str, Any], formulas: Iterable[Any] = (), *, s
                   version or "0", distribution, source)
 
 
-def _parse_value(val: Any, unit: str, by: str | None, name: str) -> Any:
-    """The canonical value of a parameter written as *val* (see :meth:`Parameter.parse`)."""
+def _parse_value(p: Problems, where: str, val: Any, pname: str, unit: str, dimensional: bool,
+                 by: str | None = None) -> Any:
+    """A parameter value from a data file or an override, in the parameter's unit; ``None`` (and a
+    problem added) when it is not one. The one place that says what a parameter value may be.
+
+    With *by* (a categorical community field), a table with such a value for every key of its
+    vocabulary, read as a :class:`ByCategory`.
+    """
     if by is not None:
         vocab = category_vocabulary(by)
         if not isinstance(val, Mapping):
-            raise ValueError(f"parameter {name} is keyed by {by}: expected a table with a value for each of "
-                             f"{', '.join(vocab)}, got {val!r}")
-        problems = [f"unknown {by} {k!r}" for k in val if k not in vocab]
-        problems += [f"no value for {by} {k!r}" for k in vocab if k not in val]
-        items = []
-        for k in vocab:
-            if k in val:
-                try:
-                    v = _parse_value(val[k], unit, None, name)
-                    if isinstance(v, tuple):
-                        raise ValueError("a keyed parameter holds numbers or quantities, not lists")
-                    items.append((k, v))
-                except ValueError as exc:
-                    problems.append(f"{k}: {exc}")
-        if problems:
-            raise ValueError("; ".join(problems))
+            p.add(where, f"parameter {pname} is keyed by {by}: expected a table with a value for each of "
+                         f"{', '.join(vocab)}, got {val!r}")
+            return None
+        bad = [f"unknown {by} {k!r}" for k in val if k not in vocab]
+        bad += [f"no value for {by} {k!r}" for k in vocab if k not in val]
+        if bad:
+            p.add(where, "; ".join(bad))
+            return None
+        items = [(k, _parse_value(p, f"{where}.{k}", val[k], pname, unit, dimensional)) for k in vocab]
+        if any(v is None or isinstance(v, tuple) for _, v in items):
+            if not any(v is None for _, v in items):
+                p.add(where, "a keyed parameter holds numbers or quantities, not lists")
+            return None
         return ByCategory(by, tuple(items))
     if isinstance(val, Mapping):
-        raise ValueError(f"a table of values needs 'by' on parameter {name} (the category it is keyed by, "
-                         f"such as by = \"area_type\"), got {val!r}")
-    if isinstance(val, list):
+        p.add(where, f"a table of values needs 'by' on parameter {pname} (the category it is keyed by, "
+                     f"such as by = \"area_type\"), got {val!r}")
+        return None
+    if isinstance(val, (list, tuple)):
         if unit or not all(isinstance(x, str) and x for x in val):
-            raise ValueError("a list value must be a list of keys (strings) with unit \"\"")
+            p.add(where, "a list value must be a list of keys (strings) with unit \"\"")
+            return None
         return tuple(val)
     if isinstance(val, bool) or val is None:
-        raise ValueError(f"expected a number, a quantity string or a list of keys, got {val!r}")
-    return canonical(val, unit)
+        p.add(where, f"expected a number, a quantity string or a list of keys, got {val!r}")
+        return None
+    if isinstance(val, (int, float)) and dimensional:
+        p.add(where, f"a value without a unit: parameter {pname} is in {unit}; write it as \"{val} {unit}\"")
+        return None
+    try:
+        return canonical(val, unit)
+    except ValueError as exc:
+        p.add(where, str(exc))
+        return None
+
+
+def _is_dimensional(unit: str) -> bool:
+    return bool(unit) and not ureg.Unit(unit).dimensionless
 
 
 def _collect_formulas(formulas: Iterable[Any], p: Problems) -> dict[str, tuple[Callable, tuple, tuple]]:

@@ -829,20 +829,24 @@ class RegionInputs:
         return Range(low, high)
 
     def parent_of(self, codes: np.ndarray) -> np.ndarray:
-        """For region codes of a lower level: the position of the region of this level containing each (-1 if none)."""
+        """For int64 codes of units below this level: the position of the region of this level
+        containing each, -1 where the dataset has none (a skipped level)."""
         from ._codes import truncate
 
+        if not self.n:
+            return np.full(len(codes), -1, np.int64)
         anc = truncate(np.asarray(codes, np.int64), self.level.depth)
         pos = np.searchsorted(self.codes, anc)
-        pos = np.minimum(pos, max(self.n - 1, 0))
-        found = (self.codes[pos] == anc) if self.n else np.zeros(len(anc), bool)
-        return np.where(found, pos, -1)
+        pos[pos >= self.n] = 0
+        return np.where(self.codes[pos] == anc, pos, -1)
 
-    def count_children(self, child: "RegionInputs", mask: np.ndarray | None = None) -> np.ndarray:
-        """Per region: how many regions of *child* (a lower level, matching *mask*) lie inside it."""
-        parent = self.parent_of(child.codes)
-        keep = parent >= 0 if mask is None else (parent >= 0) & np.asarray(mask, bool)
-        return np.bincount(parent[keep], minlength=self.n).astype(np.float64)
+    def children_count(self, child_level: Level | str, mask: np.ndarray | None = None) -> np.ndarray:
+        """Per region: how many regions of *child_level* (matching *mask*, over them) the dataset holds in it."""
+        child = self._inputs.regions(child_level)
+        own = self.parent_of(child.codes)
+        inside = own >= 0
+        w = None if mask is None else np.asarray(mask, np.float64)[inside]
+        return np.bincount(own[inside], weights=w, minlength=self.n).astype(np.float64)
 
     def children_all(self, t: Tri, child_level: Level | str) -> Tri:
         """Per region: whether *t* (a Tri over regions of *child_level*) holds for every child region."""

@@ -28,6 +28,7 @@ CATALOGUE = [
     "liaoning.shenyang.certificates",
     "liaoning.shenyang.inspections",
     "liaoning.assessment.resident_satisfaction_weight",
+    "liaoning.staffing.social_work_allowance",
 ]
 
 

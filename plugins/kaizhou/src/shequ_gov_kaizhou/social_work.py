@@ -65,9 +65,9 @@ def incubation_bases(c, p):
     every_street = district.children_all(street_base, "street")
     return condition(own & every_street, inputs={
         "district's own base / 区级孵化基地": (own.as_float(), ""),
-        "streets / 镇乡(街道)数": (district.count_children(streets), ""),
-        "streets without a base / 无孵化基地的镇乡(街道)": (district.count_children(streets, street_base.is_false), ""),
-        "streets not reported / 未报告的镇乡(街道)": (district.count_children(streets, ~street_base.known), ""),
+        "streets / 镇乡(街道)数": (district.children_count("street"), ""),
+        "streets without a base / 无孵化基地的镇乡(街道)": (district.children_count("street", street_base.is_false), ""),
+        "streets not reported / 未报告的镇乡(街道)": (district.children_count("street", ~street_base.known), ""),
     })
 
 
