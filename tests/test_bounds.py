@@ -178,6 +178,19 @@ class TestKeyedParameter:
             _keyed(KEYED.replace('by = "area_type"\n', ""))
 
 
+class TestShares:
+    def test_share_known_counts_only_known_values_and_share_range_bounds_the_rest(self):
+        """Of 4 communities, 2 true, 1 false, 1 unknown: 2/3 among the known, between 1/2 and 3/4 in all."""
+        c = Inputs(_dataset({}, {}, {}, {})._st)
+        t = Tri(np.array([True, True, False, False]), np.array([True, True, True, False]))
+        street = c.regions("street")
+        share, n_known = street.share_known(t)
+        assert share.tolist() == [pytest.approx(2 / 3)] and n_known.tolist() == [3.0]
+        r = street.share_range(t)
+        assert (r.low.tolist(), r.high.tolist()) == ([0.5], [0.75])
+        assert at_least(r, 0.5).result.states() == ["true"] and at_least(r, 0.7).result.states() == ["unknown"]
+
+
 class TestRegionRollUp:
     def test_count_children_by_code_level(self):
         """Streets are counted into the district whose code they extend, whatever its digits."""

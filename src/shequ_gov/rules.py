@@ -823,6 +823,18 @@ class RegionInputs:
             high = (n_true + n_unknown) / (total + self.count(maybe))
         return low, high, total
 
+    def share_known(self, t: Tri, among: Tri | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Per region: the share of selected communities where *t* holds, among those where it is known,
+        and how many those are (the share is NaN where none is) — as a statistics office reports a
+        share over the units it has figures for. *among* as in :meth:`share`.
+        """
+        sel = self._inputs.selected if among is None else among
+        known = sel.is_true & t.known
+        n_known = self.count(known)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = self.count(known & t.is_true) / n_known
+        return np.where(n_known > 0, share, np.nan), n_known
+
     def share_range(self, t: Tri, among: Tri | None = None) -> Range:
         """Per region: the share of selected communities where *t* holds, as a :class:`Range` (see :meth:`share`)."""
         low, high, _ = self.share(t, among)

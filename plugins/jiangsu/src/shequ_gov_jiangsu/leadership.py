@@ -19,16 +19,6 @@ def one_shoulder_held(c) -> Tri:
     return c.staff.any(Tri(both))
 
 
-def _share_among_known(region, held: Tri, counted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per region: the share of *counted* communities with *held* true among those where it is known,
-    and how many are known (the share is NaN where none is)."""
-    known = counted & held.known
-    n_known = region.count(known)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        share = region.count(known & held.is_true) / n_known
-    return np.where(n_known > 0, share, np.nan), n_known
-
-
 @formula("jiangsu.leadership.one_shoulder", increasing=["staff.certified"])
 def one_shoulder(c, p):
     """The party secretary is also the committee director (“一肩挑”).
@@ -57,11 +47,11 @@ def one_shoulder_share(c, p):
     province = c.regions("province")
     held = one_shoulder_held(c)
     selected = c.selected.is_true
-    share, n_known = _share_among_known(province, held, selected)
+    share, n_known = province.share_known(held, Tri(selected))
     low, high, total = province.share(held)
     rural = c.area_is("rural")
-    villages, _ = _share_among_known(province, held, selected & rural.is_true)
-    communities, _ = _share_among_known(province, held, selected & rural.is_false)
+    villages, _ = province.share_known(held, Tri(selected & rural.is_true))
+    communities, _ = province.share_known(held, Tri(selected & rural.is_false))
     n = province.n
     return measure(share, inputs={
         "communities counted / 村(社区)数": (total, ""),
@@ -79,7 +69,7 @@ def _split_share(c, p, reported: float):
     """The “一肩挑” share among the communities the rule selects (its area types), beside the source's figure."""
     province = c.regions("province")
     held = one_shoulder_held(c)
-    share, n_known = _share_among_known(province, held, c.selected.is_true)
+    share, n_known = province.share_known(held)
     low, high, total = province.share(held)
     return measure(share, inputs={
         "counted / 计入数": (total, ""),
