@@ -37,3 +37,18 @@ def test_case_files_meet_every_status_of_every_rule(name):
     seen = _expected(name)
     missing = {r.id: sorted(NEEDED[r.kind] - seen.get(r.id, set())) for r in policy.rules}
     assert {rid: m for rid, m in missing.items() if m} == {}
+
+
+STANDARDS = Path(__file__).resolve().parents[1].parent / "shared" / "STANDARDS.md"
+
+
+def test_every_catalogued_rule_is_installed():
+    """Every rule id of STANDARDS.md's tables (the first catalogue and the second reading) is an installed rule."""
+    import re
+
+    if not STANDARDS.is_file():
+        pytest.skip(f"{STANDARDS} is not beside the checkout")
+    ids = set(re.findall(r"^\| `((?:liaoning|jiangsu|loudi|xigang|kaizhou)\.[a-z_.]+)` \|",
+                         STANDARDS.read_text(encoding="utf-8"), re.M))
+    installed = {r.id for n in sg.policies.available() for r in sg.policies.load(n).rules}
+    assert len(ids) == 61 and sorted(ids - installed) == []

@@ -21,7 +21,7 @@ from ._dataset import Dataset
 from ._errors import RuleErrorWarning
 from ._policy import Policy, Rule, _as_date
 from ._vocab import Level, Status
-from .rules import Inputs, Outcome, Tri
+from .rules import CommunityInputs, Outcome, Tri
 
 __all__ = ["evaluate"]
 
@@ -35,11 +35,12 @@ class Block:
     """The verdicts of one rule: a status for every subject of its level (communities or regions).
 
     ``included`` marks the subjects the policy judges at all (inside its jurisdiction, or every
-    subject in what-if mode); only those are rows of the report.
+    subject in what-if mode); only those are rows of the report. ``parameters_read`` names the
+    parameters the rule's function read (``None`` when it did not run).
     """
 
     __slots__ = ("rule", "policy", "level", "codes", "included", "status", "outcome", "error", "seconds",
-                 "_region_rows")
+                 "_region_rows", "parameters_read")
 
     def __init__(self, rule: Rule, policy: Policy, level: Level, codes: np.ndarray, included: np.ndarray,
                  status: np.ndarray, outcome: Outcome | None, error: str | None, seconds: float,
@@ -156,7 +157,7 @@ def evaluate(dataset: Dataset, policies: Any = None, *, as_of: dt.date | str | N
     day = dt.date.today() if as_of is None else _as_date(as_of)
     pols = _resolve(policies)
     st = dataset._st
-    inputs = Inputs(st)
+    inputs = CommunityInputs(st)
     blocks: list[Block] = []
     ccodes = st.communities["code"]
     for pol in pols:
@@ -167,7 +168,7 @@ def evaluate(dataset: Dataset, policies: Any = None, *, as_of: dt.date | str | N
     return Report(dataset, pols, blocks, day, mode)
 
 
-def _run(rule: Rule, pol: Policy, inputs: Inputs, st: Any, day: dt.date, mode: str, jur_c: np.ndarray,
+def _run(rule: Rule, pol: Policy, inputs: CommunityInputs, st: Any, day: dt.date, mode: str, jur_c: np.ndarray,
          params: Any) -> Block:
     t0 = time.perf_counter()
     level = rule.level
@@ -196,12 +197,15 @@ def _run(rule: Rule, pol: Policy, inputs: Inputs, st: Any, day: dt.date, mode: s
     outcome = None
     error = None
     missing_params = [name for name in rule.parameters if params[name] is None]
+    read: tuple[str, ...] | None = None
     if rule.in_force(day) and not missing_params and applicable.any():
-        if level is not Level.COMMUNITY:
+        c = inputs
+        if level is not Level.COMMUNITY:  # the rule's selection is an input of its own, not shared state
             sel = Tri(in_scope_c)
-            inputs.selected = sel & area if area is not None else sel
+            c = inputs.with_selection(sel & area if area is not None else sel)
+        p = params.for_rule(rule)  # only the declared parameters; reads recorded for the explanation
         try:
-            outcome = rule.function(inputs, params)
+            outcome = rule.function(c, p)
             _check_outcome(outcome, n, rule)
         except Exception as exc:  # a broken rule must not stop the others
             error = f"{type(exc).__name__}: {exc}"
@@ -210,8 +214,9 @@ def _run(rule: Rule, pol: Policy, inputs: Inputs, st: Any, day: dt.date, mode: s
                 + "".join(traceback.format_exception_only(exc)).strip()), stacklevel=2)
             status[applicable] = S_ERROR
             outcome = None
-        finally:
-            inputs.selected = Tri.true(inputs.n)
+        read = p.read
+        if rule.area_types_parameter is not None and read is not None:  # read by the engine, for the rule
+            read = tuple(dict.fromkeys((*read, rule.area_types_parameter)))
         if outcome is not None:
             res = outcome.result
             ok = applicable
@@ -221,7 +226,9 @@ def _run(rule: Rule, pol: Policy, inputs: Inputs, st: Any, day: dt.date, mode: s
             status[ok & res.is_true] = S_MEASURED if outcome.indicator else S_PASS
             status[ok & res.is_false] = S_FAIL
             status[ok & ~res.known] = S_UNKNOWN
-    return Block(rule, pol, level, codes, included, status, outcome, error, time.perf_counter() - t0, region_rows)
+    block = Block(rule, pol, level, codes, included, status, outcome, error, time.perf_counter() - t0, region_rows)
+    block.parameters_read = read
+    return block
 
 
 def _check_outcome(o: Any, n: int, rule: Rule) -> None:

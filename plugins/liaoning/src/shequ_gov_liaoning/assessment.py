@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from shequ_gov import formula
-from shequ_gov.rules import at_least, at_most, condition
+from shequ_gov.rules import CommunityInputs, Outcome, Parameters, at_least, at_most, condition
 
 #: "不再单独组织" and "取消" allow none: a structural zero, not a threshold of the source.
 NONE_ALLOWED = 0.0
@@ -18,7 +18,7 @@ NONE_ALLOWED = 0.0
 
 @formula("liaoning.assessment.unified",
          decreasing=["burden.separate_department_assessments", "burden.one_vote_veto_items"])
-def unified(c, p):
+def unified(c: CommunityInputs, p: Parameters) -> Outcome:
     """No separate assessment by a functional department and no one-vote-veto item.
 
     Source: "各职能部门不再单独组织考核评比活动,取消对社区工作的“一票否决”事项". Both counts
@@ -36,7 +36,7 @@ def unified(c, p):
 
 @formula("liaoning.assessment.resident_satisfaction_weight", increasing=["assessment.weights.residents"],
          decreasing=["assessment.weights.street", "assessment.weights.departments"])
-def resident_satisfaction_weight(c, p):
+def resident_satisfaction_weight(c: CommunityInputs, p: Parameters) -> Outcome:
     """In the assessment of community workers the residents' satisfaction carries the main weight.
 
     Source: "建立群众满意度占主要权重的社区工作者评价机制". Passes when

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from shequ_gov import formula, ureg
-from shequ_gov.rules import Tri, at_least, no_violations
+from shequ_gov.rules import CommunityInputs, Outcome, Parameters, Tri, at_least, no_violations
 
 #: Months in a year, from the unit registry (yuan/month → yuan/year), not a literal.
 MONTHLY_TO_ANNUAL = float(ureg.Quantity(1, "yuan/month").to("yuan/year").magnitude)
@@ -21,7 +21,7 @@ NO_ALLOWANCE = 0.0
 
 @formula("liaoning.staffing.pay_vs_average_wage", increasing=["staff.monthly_pay"],
          decreasing=["region.average_annual_wage"])
-def pay_vs_average_wage(c, p):
+def pay_vs_average_wage(c: CommunityInputs, p: Parameters) -> Outcome:
     """Every community worker's annual pay reaches the city's previous-year average social wage.
 
     Source: "力争社区工作者报酬标准逐步达到上年度当地社会平均工资标准". Interpretations:
@@ -53,7 +53,7 @@ def pay_vs_average_wage(c, p):
 
 
 @formula("liaoning.staffing.social_work_allowance", increasing=["staff.social_work_allowance"])
-def social_work_allowance(c, p):
+def social_work_allowance(c: CommunityInputs, p: Parameters) -> Outcome:
     """Every staff member with a social-work qualification receives a professional allowance.
 
     Source: "对获得社会工作职业资格的给予职业津贴". A member offends where

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from shequ_gov import formula
-from shequ_gov.rules import Tri, at_least, condition
+from shequ_gov.rules import CommunityInputs, Outcome, Parameters, Tri, at_least, condition
 from shequ_gov.vocab import BODIES, FACILITY_KINDS
 
 
@@ -28,7 +28,7 @@ def _parts(c, keys) -> list[Tri]:
 
 
 @formula("loudi.governance.three_in_one")
-def three_in_one(c, p):
+def three_in_one(c: CommunityInputs, p: Parameters) -> Outcome:
     """建立健全社區黨組織、社區居委會、社區服務中心“三位一體”的治理機制.
 
     Passes when every part of ``three_in_one_components`` exists: ``party_org`` and
@@ -49,7 +49,7 @@ def three_in_one(c, p):
 
 
 @formula("loudi.governance.bodies")
-def bodies(c, p):
+def bodies(c: CommunityInputs, p: Parameters) -> Outcome:
     """推選產生新一屆居民小組長,居務監督委員會、居民議事會等組織.
 
     Passes when the community's ``bodies`` hold every key of ``required_bodies``: the residents'

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from shequ_gov import formula
-from shequ_gov.rules import between, condition
+from shequ_gov.rules import CommunityInputs, Outcome, Parameters, between, condition
 
 
 @formula("loudi.grid.size")
-def size(c, p):
+def size(c: CommunityInputs, p: Parameters) -> Outcome:
     """按200戶或600人左右的規模將社區劃分為若干個網絡單元 (婁民復字〔2018〕10號).
 
     Passes when households per grid are within ``grid_households`` × (1 ± ``grid_tolerance``)
