@@ -514,7 +514,7 @@ def _parse_column(values: list[Any], f: S.Field, unit: str | None, sh: Sheet, j:
                 arr = arr * _factor(unit, f.unit)
             ok = np.isfinite(arr) & (arr >= (f.low if k == "int" else 0))
             if k in ("count", "int"):
-                ok &= arr == np.floor(arr)
+                ok &= (arr == np.floor(arr)) & (np.abs(arr) < 2**53)  # whole, and exact as a float
             if k == "int" and f.high is not None:
                 ok &= arr <= f.high
             if k == "share":
