@@ -39,7 +39,7 @@ class Block:
     """
 
     __slots__ = ("rule", "policy", "level", "codes", "included", "status", "outcome", "error", "seconds",
-                 "_region_rows")
+                 "_region_rows", "rule_seconds")
 
     def __init__(self, rule: Rule, policy: Policy, level: Level, codes: np.ndarray, included: np.ndarray,
                  status: np.ndarray, outcome: Outcome | None, error: str | None, seconds: float,
@@ -52,8 +52,9 @@ class Block:
         self.status = status
         self.outcome = outcome
         self.error = error
-        self.seconds = seconds
+        self.seconds = seconds  # the whole of the rule's evaluation, engine work included
         self._region_rows = region_rows
+        self.rule_seconds = 0.0  # the rule's own function alone (the rest is the engine's share)
 
     def row(self, code: int) -> int:
         i = int(np.searchsorted(self.codes, code))
@@ -75,6 +76,31 @@ class Block:
         if o is None or o.required is None:
             return None
         return self._judged(o.required)
+
+    def _value_at(self, values: Any, row: int) -> float:
+        if self.status[row] in (S_NA, S_ERROR):
+            return np.nan
+        return float(values[row]) if np.ndim(values) else float(values)
+
+    def measured_at(self, row: int) -> float | None:
+        """:meth:`measured` of one subject (None where the rule reports no measured value), in O(1)."""
+        o = self.outcome
+        return None if o is None or o.measured is None else self._value_at(o.measured, row)
+
+    def required_at(self, row: int) -> float | None:
+        """:meth:`required` of one subject, in O(1)."""
+        o = self.outcome
+        return None if o is None or o.required is None else self._value_at(o.required, row)
+
+    def shortfall_at(self, row: int) -> float | None:
+        """:meth:`shortfall` of one subject, in O(1) (the same arithmetic on one element)."""
+        o = self.outcome
+        m, r = self.measured_at(row), self.required_at(row)
+        if o is None or m is None or r is None or o.op not in (">=", "<=", "none", "between"):
+            return None
+        if self.status[row] != S_FAIL:
+            return np.nan
+        return r - m if o.op == ">=" else m - r if o.op in ("<=", "none") else abs(m - r)
 
     def shortfall(self) -> np.ndarray | None:
         """How far each FAIL is from passing (in the rule's unit); NaN elsewhere."""
@@ -194,13 +220,16 @@ def _run(rule: Rule, pol: Policy, inputs: Inputs, st: Any, day: dt.date, mode: s
     status = np.full(n, S_NA, dtype=np.int8)
     outcome = None
     error = None
+    rule_s = 0.0
     missing_params = [name for name in rule.parameters if params[name] is None]
     if rule.in_force(day) and not missing_params and applicable.any():
         if level is not Level.COMMUNITY:
             sel = Tri(in_scope_c)
             inputs.selected = sel & area if area is not None else sel
+        t_rule = time.perf_counter()
         try:
             outcome = rule.function(inputs, params)
+            rule_s = time.perf_counter() - t_rule
             _check_outcome(outcome, n, rule)
         except Exception as exc:  # a broken rule must not stop the others
             error = f"{type(exc).__name__}: {exc}"
@@ -209,18 +238,32 @@ def _run(rule: Rule, pol: Policy, inputs: Inputs, st: Any, day: dt.date, mode: s
                 + "".join(traceback.format_exception_only(exc)).strip()), stacklevel=2)
             status[applicable] = S_ERROR
             outcome = None
+            rule_s = time.perf_counter() - t_rule
         finally:
             inputs.selected = Tri.true(inputs.n)
         if outcome is not None:
-            res = outcome.result
-            ok = applicable
-            if area is not None and level is Level.COMMUNITY:
-                status[applicable & ~area.known] = S_UNKNOWN
-                ok = applicable & area.is_true
-            status[ok & res.is_true] = S_MEASURED if outcome.indicator else S_PASS
-            status[ok & res.is_false] = S_FAIL
-            status[ok & ~res.known] = S_UNKNOWN
-    return Block(rule, pol, level, codes, included, status, outcome, error, time.perf_counter() - t0, region_rows)
+            status = _statuses(outcome, applicable, area if level is Level.COMMUNITY else None)
+    block = Block(rule, pol, level, codes, included, status, outcome, error, time.perf_counter() - t0, region_rows)
+    block.rule_seconds = rule_s
+    return block
+
+
+def _statuses(outcome: Outcome, applicable: np.ndarray, area: Tri | None) -> np.ndarray:
+    """The status column of a rule that ran: one table lookup over (judged, known, true) per subject.
+
+    Not applicable where the rule does not apply; UNKNOWN where the community's area type is
+    missing (for rules limited to area types) or the result is unknown; else FAIL or PASS
+    (MEASURED for an indicator).
+    """
+    res = outcome.result
+    ok = applicable if area is None else applicable & area.is_true
+    idx = np.add(res.known, res.value, dtype=np.uint8)  # 0 unknown, 1 false, 2 true (value implies known)
+    idx += 1
+    idx *= ok
+    if area is not None:
+        idx += applicable & ~area.known  # disjoint from ok: area type missing → UNKNOWN
+    lut = np.array([S_NA, S_UNKNOWN, S_FAIL, S_MEASURED if outcome.indicator else S_PASS], dtype=np.int8)
+    return lut[idx]
 
 
 def _check_outcome(o: Any, n: int, rule: Rule) -> None:

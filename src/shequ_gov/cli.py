@@ -41,6 +41,9 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--format", choices=("table", "json", "csv"), default="table")
     e.add_argument("--level", choices=("province", "city", "district", "street"),
                    help="with --format table: summarise per region of this level")
+    e.add_argument("--excel", action="store_true",
+                   help="with --format csv: for spreadsheets (UTF-8 with BOM, names beside codes, rounded numbers)")
+    e.add_argument("--zh-status", action="store_true", help="with --excel: Chinese status labels (达标, 未达标 …)")
     e.add_argument("--output", "-o", help="write to this file (atomically) instead of standard output")
     e.add_argument("--fail-on", choices=STRENGTH_ORDER + ("any",),
                    help="exit 1 if a rule of this strength or stronger has a FAIL verdict")
@@ -110,10 +113,17 @@ def _evaluate(args: Any) -> int:
 
     ds = _read(args.data)
     report = evaluate(ds, args.policies, as_of=args.as_of, mode=args.mode)
+    if (args.excel or args.zh_status) and args.format != "csv":
+        print("shequ-gov: --excel and --zh-status go with --format csv", file=sys.stderr)
+        return 2
     if args.format == "json":
-        _emit(report.to_json(), args.output, lambda p: report.to_json(p))
+        _emit(None if args.output else report.to_json(), args.output, lambda p: report.to_json(p))
     elif args.format == "csv":
-        _emit(report.to_csv(), args.output, lambda p: report.to_csv(p))
+        opts = {"excel": args.excel, "zh_status": args.zh_status}
+        if args.zh_status and not args.excel:
+            print("shequ-gov: --zh-status goes with --excel", file=sys.stderr)
+            return 2
+        _emit(None if args.output else report.to_csv(**opts), args.output, lambda p: report.to_csv(p, **opts))
     else:
         table = report.summary(level=args.level)
         head = (f"{len(ds):,} communities · {', '.join(p.id for p in report.policies)} · as of {report.as_of} · "
