@@ -190,6 +190,7 @@ def evaluate(dataset: Dataset, policies: Any = None, *, as_of: dt.date | str | N
         params = pol.params(day)
         for rule in pol.rules:
             blocks.append(_run(rule, pol, inputs, st, day, mode, jur_c, params))
+    inputs._cache.clear()  # the evaluation's aggregates go now, not at the next cyclic collection
     return Report(dataset, pols, blocks, day, mode)
 
 
@@ -243,6 +244,7 @@ def _run(rule: Rule, pol: Policy, inputs: Inputs, st: Any, day: dt.date, mode: s
             inputs.selected = Tri.true(inputs.n)
         if outcome is not None:
             status = _statuses(outcome, applicable, area if level is Level.COMMUNITY else None)
+            _compact(outcome, inputs._cache.setdefault("_compact_memo", {}))
     block = Block(rule, pol, level, codes, included, status, outcome, error, time.perf_counter() - t0, region_rows)
     block.rule_seconds = rule_s
     return block
@@ -264,6 +266,65 @@ def _statuses(outcome: Outcome, applicable: np.ndarray, area: Tri | None) -> np.
         idx += applicable & ~area.known  # disjoint from ok: area type missing → UNKNOWN
     lut = np.array([S_NA, S_UNKNOWN, S_FAIL, S_MEASURED if outcome.indicator else S_PASS], dtype=np.int8)
     return lut[idx]
+
+
+class PackedMask:
+    """A boolean mask over a child table's rows kept at one bit per row (for explanations).
+
+    Indexing with a row gives that row's bool; ``np.asarray`` gives the whole mask back.
+    """
+
+    __slots__ = ("bits", "n")
+
+    def __init__(self, mask: np.ndarray):
+        self.bits = np.packbits(mask)
+        self.n = len(mask)
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i: int) -> bool:
+        if not -self.n <= i < self.n:
+            raise IndexError(i)
+        i %= self.n
+        return bool(self.bits[i >> 3] >> (7 - (i & 7)) & 1)
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        out = np.unpackbits(self.bits, count=self.n).astype(bool)
+        return out if dtype is None else out.astype(dtype)
+
+
+def _compact(outcome: Outcome, memo: dict[int, tuple[Any, Any]]) -> None:
+    """Keep what the report needs of a rule's outcome, in the smallest exact form.
+
+    The three-valued result goes (the status column holds it); float columns (measured,
+    required, bounds, explanation inputs) are stored as float16 or float32 where that holds every
+    value exactly (counts, whole yuan, …), so exports and explanations read the same numbers;
+    violation masks keep one bit per record. Arrays shared by several rules are compacted once
+    (*memo*, per evaluation); read-only arrays (the dataset's own columns) are kept as they are.
+    """
+    def small(a: Any) -> Any:
+        if not isinstance(a, np.ndarray) or a.dtype != np.float64 or a.ndim != 1 or not a.flags.writeable:
+            return a
+        hit = memo.get(id(a))
+        if hit is not None and hit[0] is a:
+            return hit[1]
+        out = a
+        with np.errstate(over="ignore", invalid="ignore"):
+            a32 = a.astype(np.float32)
+            if np.array_equal(a32, a, equal_nan=True):
+                a16 = a32.astype(np.float16)
+                out = a16 if np.array_equal(a16, a32, equal_nan=True) else a32
+        memo[id(a)] = (a, out)
+        return out
+
+    outcome.result = None  # the status column holds it now
+    outcome.measured = small(outcome.measured)
+    outcome.required = small(outcome.required)
+    outcome.low, outcome.high = small(outcome.low), small(outcome.high)
+    outcome.inputs = {k: (small(arr), unit) for k, (arr, unit) in outcome.inputs.items()}
+    outcome.violations = {k: PackedMask(m) if isinstance(m, np.ndarray) and m.dtype == bool and m.ndim == 1 else m
+                          for k, m in outcome.violations.items()}
 
 
 def _check_outcome(o: Any, n: int, rule: Rule) -> None:

@@ -432,7 +432,8 @@ class Report:
         k = len(STATUSES)
         meta: list[tuple[int, Block]] = []
         counts: list[np.ndarray] = []
-        regions: list[np.ndarray] = []
+        regions: list[tuple[np.ndarray, np.ndarray]] = []
+        texts: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         for b in self._blocks:
             inc = b.included
             if lv is None:
@@ -446,18 +447,22 @@ class Report:
             else:
                 key, rcodes = self._region_key(b.codes, lv)
             m = np.bincount(key[inc] * k + b.status[inc], minlength=len(rcodes) * k).reshape(len(rcodes), k)
-            keep = m.any(axis=1)
+            keep = np.flatnonzero(m.any(axis=1))
             counts.append(m[keep])
-            regions.append(rcodes[keep])
-            meta.append((int(keep.sum()), b))
+            labels = texts.get(id(rcodes))
+            if labels is None or labels[0] is not rcodes:  # code and name of each region, once per region list
+                code_text = np.empty(len(rcodes), dtype=object)
+                code_text[:] = [f"{c:012d}" for c in rcodes.tolist()]
+                labels = texts[id(rcodes)] = (rcodes, code_text, _names_of(st, rcodes))
+            regions.append((labels[1][keep], labels[2][keep]))
+            meta.append((len(keep), b))
         cnt = np.concatenate(counts) if counts else np.zeros((0, k), np.int64)
         rows: dict[str, list] = {"policy": _repeat([(n, b.policy.id) for n, b in meta]).tolist(),
                                  "rule": _repeat([(n, b.rule.id) for n, b in meta]).tolist(),
                                  "strength": _repeat([(n, b.rule.strength) for n, b in meta]).tolist()}
         if lv is not None:
-            rc = np.concatenate(regions) if regions else np.zeros(0, np.int64)
-            rows["region"] = [f"{c:012d}" for c in rc.tolist()]
-            rows["region_name"] = _names_of(st, rc).tolist()
+            rows["region"] = np.concatenate([c for c, _ in regions]).tolist() if regions else []
+            rows["region_name"] = np.concatenate([n for _, n in regions]).tolist() if regions else []
         for j, s in enumerate(STATUSES):
             rows[s.value] = cnt[:, j].tolist()
         p, f = cnt[:, S_PASS].astype(float), cnt[:, S_FAIL].astype(float)
@@ -481,15 +486,16 @@ class Report:
             "verdicts": len(self),
         }
 
-    def _verdict_chunks(self) -> Iterator[tuple[Block, np.ndarray, dict[str, np.ndarray | None]]]:
-        """(block, included rows, {measured, required, shortfall}) for at most ``_CHUNK`` verdicts at a time."""
+    def _verdict_chunks(self, chunk: int = 0) -> Iterator[tuple[Block, np.ndarray, dict[str, np.ndarray | None]]]:
+        """(block, included rows, {measured, required, shortfall}) for at most *chunk* (default ``_CHUNK``) verdicts at a time."""
+        size = chunk or _CHUNK
         for b in self._blocks:
             inc = np.flatnonzero(b.included)
             if not len(inc):
                 continue
             full = {"measured": b.measured(), "required": b.required(), "shortfall": b.shortfall()}
-            for a in range(0, len(inc), _CHUNK):
-                sl = inc[a:a + _CHUNK]
+            for a in range(0, len(inc), size):
+                sl = inc[a:a + size]
                 yield b, sl, {k: (v[sl] if v is not None else None) for k, v in full.items()}
 
     def _json_chunks(self) -> Iterator[str]:
@@ -499,18 +505,17 @@ class Report:
         yield '],\n"summary":['
         yield ",".join("\n" + enc(_clean(r)) for r in self.summary().rows())
         yield '],\n"findings":['
-        codes = _CodeStrings('\n{"code":"', '",')
+        codes = _CodeStrings(',\n{"code":"', '",')
         first = True
         for b, sl, vals in self._verdict_chunks():
             head = f'"rule":{enc(b.rule.id)},"status":'
             pre = np.array([f'{head}"{s.value}"' for s in STATUSES], dtype=object)
-            rows = codes(b.codes, sl) + pre[b.status[sl]]
-            for key in ("measured", "required", "shortfall"):
-                v = vals[key]
-                if v is not None:
-                    rows += _fmt_each(v, lambda x, k=key: "" if x != x else f',"{k}":{_num(x)}')
-            rows += "}"
-            yield ("" if first else ",") + ",".join(rows.tolist())
+            parts = [(pre, b.status[sl])]
+            for key, tail in (("measured", ""), ("required", ""), ("shortfall", "}")):
+                parts.append(_distinct(vals[key], lambda x, k=key, t=tail: ("" if x != x else f',"{k}":{_num(x)}') + t,
+                                       tail))
+            text = _interleave(codes(b.codes, sl), _combine(parts))
+            yield text[1:] if first else text  # every finding but the first follows a comma
             first = False
         yield "]}\n"
 
@@ -537,20 +542,17 @@ class Report:
             mid = _csv_line([b.level.value, b.policy.id, b.rule.id, b.rule.strength])[:-1]
             pre = np.array([f",{mid},{_csv_cell(s.value)}," for s in STATUSES], dtype=object)
             unit = _csv_cell(b.outcome.unit if b.outcome else "")
-            rows = codes(b.codes, sl) + pre[b.status[sl]]
+            parts = [(pre, b.status[sl])]
             for key, tail in (("measured", ","), ("required", f",{unit},"), ("shortfall", "\n")):
                 v = vals[key]
-                if v is None:
-                    rows += tail
-                else:
-                    rows += _fmt_each(v, lambda x, t=tail: ("" if x != x else _num(x)) + t)
-            yield "".join(rows.tolist())
+                parts.append(_distinct(v, lambda x, t=tail: ("" if x != x else _num(x)) + t, tail))
+            yield _interleave(codes(b.codes, sl), _combine(parts))
 
     def _excel_chunks(self, zh_status: bool) -> Iterator[str]:
         st = self.dataset._st
         names = [f"{c.zh} / {c.en}" for c in EXCEL_COLUMNS]
         yield "\ufeff" + _csv_line(names, "\r\n")
-        codes = _CodeStrings("", "")
+        codes = _CodeStrings("", ",")
         ancestry: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         for b, sl, vals in self._verdict_chunks():
             hit = ancestry.get(id(b.codes))
@@ -568,12 +570,12 @@ class Report:
             unit_label, decimals = _unit_display(b.outcome.unit if b.outcome else "")
             mid = _csv_line([b.level.zh, b.policy.id, b.rule.id, b.rule.title_zh, b.rule.strength], "")
             pre = np.array([f",{mid},{_csv_cell(s.zh if zh_status else s.value)}," for s in STATUSES], dtype=object)
-            rows = codes(b.codes, sl) + "," + hit[1][sl] + pre[b.status[sl]]
+            rows = codes(b.codes, sl)
             fmt = _rounder(decimals)
+            parts = [(pre, b.status[sl])]
             for key, tail in (("measured", ","), ("required", f",{_csv_cell(unit_label)},"), ("shortfall", "\r\n")):
-                v = vals[key]
-                rows += tail if v is None else _fmt_each(v, lambda x, t=tail: fmt(x) + t)
-            yield "".join(rows.tolist())
+                parts.append(_distinct(vals[key], lambda x, t=tail: fmt(x) + t, tail))
+            yield _interleave(rows, hit[1][sl], _combine(parts))
 
     def to_csv(self, path: str | os.PathLike[str] | None = None, *, excel: bool = False,
                zh_status: bool = False) -> str | None:
@@ -604,7 +606,7 @@ class Report:
         pa = _require("pyarrow", "arrow")
         code_dicts: dict[int, tuple[np.ndarray, Any]] = {}
         statuses = pa.array([s.value for s in STATUSES], pa.string())
-        for b, sl, vals in self._verdict_chunks():
+        for b, sl, vals in self._verdict_chunks(chunk=1 << 22):  # a rule at a time: one code dictionary each
             hit = code_dicts.get(id(b.codes))
             if hit is None or hit[0] is not b.codes:
                 hit = code_dicts[id(b.codes)] = (b.codes, pa.array([f"{c:012d}" for c in b.codes.tolist()],
@@ -743,12 +745,47 @@ class _CodeStrings:
         return hit[1][rows]
 
 
-def _fmt_each(values: np.ndarray, fmt: Callable[[float], str]) -> np.ndarray:
-    """``fmt(v)`` for each value, as an object array (each distinct value is formatted once)."""
+def _distinct(values: np.ndarray | None, fmt: Callable[[float], str], absent: str) -> tuple[np.ndarray, np.ndarray]:
+    """(text of each distinct value, index of each value's text): every distinct value is formatted once."""
+    if values is None:
+        return np.array([absent], dtype=object), np.zeros(0, np.int64)
     uniq, inv = np.unique(values, return_inverse=True)
     text = np.empty(len(uniq), dtype=object)
     text[:] = [fmt(u) for u in uniq.tolist()]
-    return text[inv.reshape(-1)]
+    return text, inv.reshape(-1)
+
+
+def _combine(parts: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    """The concatenation, row by row, of texts chosen by index from each part, as an object array.
+
+    Rows with the same combination of indices share one string, built once: most verdicts of a rule
+    differ only in their code.
+    """
+    n = max(len(idx) for _, idx in parts)
+    key = np.zeros(n, np.int64)
+    for text, idx in parts:
+        key *= len(text)
+        if len(idx):
+            key += idx
+    uniq, inv = np.unique(key, return_inverse=True)
+    digits = []
+    rest = uniq.copy()
+    for text, _ in reversed(parts):
+        digits.append(text[rest % len(text)])
+        rest //= len(text)
+    digits.reverse()
+    out = digits[0]
+    for d in digits[1:]:
+        out = out + d
+    return out[inv.reshape(-1)]
+
+
+def _interleave(*columns: np.ndarray) -> str:
+    """The rows' pieces joined in row order (column pieces of row 0, then of row 1, …) as one string."""
+    out = np.empty(len(columns[0]) * len(columns), dtype=object)
+    for j, c in enumerate(columns):
+        out[j::len(columns)] = c
+    return "".join(out.tolist())
 
 
 def _rounder(decimals: int) -> Callable[[float], str]:

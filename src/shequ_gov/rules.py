@@ -161,6 +161,9 @@ class Outcome:
     def __len__(self) -> int:
         return len(self.result) if self.result is not None else len(self.measured)
 
+    def __bool__(self) -> bool:  # an outcome is there or not (``if block.outcome``), whatever its length
+        return True
+
 
 def at_least(measured: Any, required: Any, *, unit: str = "", inputs: Mapping | None = None,
              note: str = "", result: Tri | None = None) -> Outcome:
