@@ -147,3 +147,35 @@ def test_columnar_exports_name_their_extra_when_missing(city_report, monkeypatch
     monkeypatch.setattr(importlib, "import_module", lambda n, *a: fake(n))
     with pytest.raises(ImportError, match=r"shequ-gov\[arrow\]"):
         city_report.to_arrow()
+
+
+def test_compact_outcomes_are_lossless(monkeypatch):
+    """The compact form the report keeps gives the same JSON, CSV and explanations as the rules' own arrays."""
+    from shequ_gov import _engine
+
+    ds = synth.generate(300, seed=5)
+    kw = dict(as_of=dt.date(2024, 6, 30), mode="what-if")
+    compact = sg.evaluate(ds, FIVE, **kw)
+    monkeypatch.setattr(_engine, "_compact", lambda outcome, memo: None)
+    full = sg.evaluate(ds, FIVE, **kw)
+    assert compact.to_json() == full.to_json() and compact.to_csv() == full.to_csv()
+    for b in full._blocks:
+        if b.level is sg.Level.COMMUNITY:
+            for c in (f"{x:012d}" for x in b.codes[:5].tolist()):
+                assert compact.explain(c, b.rule.id) == full.explain(c, b.rule.id)
+
+
+def test_finding_and_explain_do_no_work_over_whole_columns(city_report, monkeypatch):
+    """finding/explain read one row: they never build a whole value column or a community's full record."""
+    from shequ_gov import _engine
+
+    def whole(*_a, **_k):
+        raise AssertionError("whole-column work in a one-verdict query")
+
+    for name in ("measured", "required", "shortfall"):
+        monkeypatch.setattr(_engine.Block, name, whole)
+    monkeypatch.setattr(sg.Dataset, "__getitem__", whole)
+    for b in city_report._blocks[:20]:
+        c = f"{b.codes[len(b.codes) // 2]:012d}"
+        assert city_report.finding(c, b.rule.id).code == c
+        assert b.rule.id in city_report.explain(c, b.rule.id)
