@@ -34,6 +34,8 @@ TARGETS = [
     ("columnar_vs_loop.ratio", ">=", 20, "engine speed-up over a per-object loop"),
     ("numpy_peer.engine_over_numpy", "<=", 1.5, "engine ÷ hand-written numpy, loudi, national"),
     ("numpy_peer.verdicts_disagreeing", "<=", 0, "… verdicts disagreeing"),
+    ("openfisca_peer.openfisca_over_engine", ">=", 3, "OpenFisca ÷ engine, same 3 Loudi rules (optional)"),
+    ("openfisca_peer.verdicts_disagreeing", "<=", 0, "… verdicts disagreeing"),
     ("report.summary_street_s", "<=", 1.0, "national report: summary(level='street') (s)"),
     ("report.csv_write_s", "<=", 30, "… to_csv (s)"),
     ("report.csv_write_alloc_mb", "<=", 1024, "… to_csv memory above the report (MB)"),

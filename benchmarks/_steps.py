@@ -203,6 +203,36 @@ def numpy_peer() -> dict:
             "error_verdicts": error_verdicts(report)}
 
 
+def openfisca_peer() -> dict:
+    """Three Loudi rules in OpenFisca against the engine's same rules, national size (needs the ``peers`` extra)."""
+    try:
+        import openfisca_core  # noqa: F401
+    except ImportError:
+        return {"skipped": "openfisca-core is not installed (pip install -e '.[peers]')"}
+    import numpy as np
+
+    import shequ_gov as sg
+    from shequ_gov import synth
+
+    from .numpy_loudi import status_names
+    from .openfisca_loudi import RULE_VARIABLES, evaluate_openfisca, system
+
+    pol = sg.policies.load("loudi")
+    ds = synth.generate("national", seed=1)
+    tbs = system(pol)
+    theirs = evaluate_openfisca(tbs, ds, pol, AS_OF)
+    report = sg.evaluate(ds, pol, as_of=AS_OF, mode="what-if")
+    names = np.array([s.value for s in sg.Status], dtype=object)
+    disagree = {rid: int(np.count_nonzero(names[report._by_rule[rid].status] != status_names(v)))
+                for rid, v in theirs.items()}
+    engine_s = min(sum(b.seconds for b in sg.evaluate(ds, pol, as_of=AS_OF, mode="what-if")._blocks
+                       if b.rule.id in RULE_VARIABLES) for _ in range(3))
+    openfisca_s = _best(lambda: evaluate_openfisca(tbs, ds, pol, AS_OF), 3)
+    return {"rules": sorted(RULE_VARIABLES), "communities": len(ds), "engine_s": round(engine_s, 4),
+            "openfisca_s": round(openfisca_s, 4), "openfisca_over_engine": round(openfisca_s / engine_s, 2),
+            "verdicts_disagreeing": sum(disagree.values()), "error_verdicts": error_verdicts(report)}
+
+
 def report() -> dict:
     """Everything a user does with the national report (#18): summaries, exports, findings, explain, memory."""
     import random
@@ -293,7 +323,8 @@ def report_parquet() -> dict:
 
 
 STEPS = {"load_divisions": load_divisions, "national": national, "roundtrip": roundtrip, "scaling": scaling,
-         "columnar_vs_loop": columnar_vs_loop, "numpy_peer": numpy_peer, "report": report,
+         "columnar_vs_loop": columnar_vs_loop, "numpy_peer": numpy_peer, "openfisca_peer": openfisca_peer,
+         "report": report,
          "report_parquet": report_parquet}
 
 if __name__ == "__main__":
