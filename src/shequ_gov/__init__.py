@@ -11,8 +11,10 @@ from ._codes import code_level, normalize_code, parent_code
 from ._dataset import Dataset
 from ._engine import evaluate
 from ._errors import PluginWarning, PolicyError, RuleErrorWarning, ValidationError
+from ._explain import Explanation
 from ._policy import Citation, Parameter, ParameterValue, Policy, Rule, Source, formula
 from ._report import Finding, Report, Table
+from ._template import template
 from ._model import Assessment, AssessmentWeights, Burden, Community, Facility, Funding, Region, StaffMember, Task
 from ._units import Quantity, ureg
 from ._vocab import AreaType, Level, Status
@@ -25,6 +27,7 @@ __all__ = [
     "Citation",
     "Community",
     "Dataset",
+    "Explanation",
     "Facility",
     "Finding",
     "Funding",
@@ -54,6 +57,7 @@ __all__ = [
     "policies",
     "rules",
     "synth",
+    "template",
     "ureg",
     "vocab",
 ]
@@ -64,9 +68,11 @@ def __getattr__(name: str) -> object:
         from importlib.metadata import PackageNotFoundError, version
 
         try:
-            return version("shequ-gov")
+            v = version("shequ-gov")
         except PackageNotFoundError:  # running from a source tree that is not installed
             from ._version import VERSION
 
-            return VERSION
+            v = VERSION
+        globals()["__version__"] = v  # looked up once: every report's metadata names it
+        return v
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -21,7 +21,7 @@ from ._dataset import Dataset
 from ._errors import RuleErrorWarning
 from ._policy import Policy, Rule, _as_date
 from ._vocab import Level, Status
-from .rules import Inputs, Outcome, Tri
+from .rules import CommunityInputs, Outcome, Tri
 
 __all__ = ["evaluate"]
 
@@ -35,11 +35,12 @@ class Block:
     """The verdicts of one rule: a status for every subject of its level (communities or regions).
 
     ``included`` marks the subjects the policy judges at all (inside its jurisdiction, or every
-    subject in what-if mode); only those are rows of the report.
+    subject in what-if mode); only those are rows of the report. ``parameters_read`` names the
+    parameters the rule's function read (``None`` when it did not run).
     """
 
     __slots__ = ("rule", "policy", "level", "codes", "included", "status", "outcome", "error", "seconds",
-                 "_region_rows", "rule_seconds")
+                 "_region_rows", "parameters_read", "rule_seconds")
 
     def __init__(self, rule: Rule, policy: Policy, level: Level, codes: np.ndarray, included: np.ndarray,
                  status: np.ndarray, outcome: Outcome | None, error: str | None, seconds: float,
@@ -182,7 +183,7 @@ def evaluate(dataset: Dataset, policies: Any = None, *, as_of: dt.date | str | N
     day = dt.date.today() if as_of is None else _as_date(as_of)
     pols = _resolve(policies)
     st = dataset._st
-    inputs = Inputs(st)
+    inputs = CommunityInputs(st)
     blocks: list[Block] = []
     ccodes = st.communities["code"]
     for pol in pols:
@@ -194,7 +195,7 @@ def evaluate(dataset: Dataset, policies: Any = None, *, as_of: dt.date | str | N
     return Report(dataset, pols, blocks, day, mode)
 
 
-def _run(rule: Rule, pol: Policy, inputs: Inputs, st: Any, day: dt.date, mode: str, jur_c: np.ndarray,
+def _run(rule: Rule, pol: Policy, inputs: CommunityInputs, st: Any, day: dt.date, mode: str, jur_c: np.ndarray,
          params: Any) -> Block:
     t0 = time.perf_counter()
     level = rule.level
@@ -223,13 +224,16 @@ def _run(rule: Rule, pol: Policy, inputs: Inputs, st: Any, day: dt.date, mode: s
     error = None
     rule_s = 0.0
     missing_params = [name for name in rule.parameters if params[name] is None]
+    read: tuple[str, ...] | None = None
     if rule.in_force(day) and not missing_params and applicable.any():
-        if level is not Level.COMMUNITY:
+        c = inputs
+        if level is not Level.COMMUNITY:  # the rule's selection is an input of its own, not shared state
             sel = Tri(in_scope_c)
-            inputs.selected = sel & area if area is not None else sel
+            c = inputs.with_selection(sel & area if area is not None else sel)
+        p = params.for_rule(rule)  # only the declared parameters; reads recorded for the explanation
         t_rule = time.perf_counter()
         try:
-            outcome = rule.function(inputs, params)
+            outcome = rule.function(c, p)
             rule_s = time.perf_counter() - t_rule
             _check_outcome(outcome, n, rule)
         except Exception as exc:  # a broken rule must not stop the others
@@ -240,12 +244,12 @@ def _run(rule: Rule, pol: Policy, inputs: Inputs, st: Any, day: dt.date, mode: s
             status[applicable] = S_ERROR
             outcome = None
             rule_s = time.perf_counter() - t_rule
-        finally:
-            inputs.selected = Tri.true(inputs.n)
+        read = p.read
         if outcome is not None:
             status = _statuses(outcome, applicable, area if level is Level.COMMUNITY else None)
             _compact(outcome, inputs._cache.setdefault("_compact_memo", {}))
     block = Block(rule, pol, level, codes, included, status, outcome, error, time.perf_counter() - t0, region_rows)
+    block.parameters_read = read
     block.rule_seconds = rule_s
     return block
 

@@ -13,7 +13,7 @@ import hashlib
 import io
 import json
 import os
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
 import attrs
 import numpy as np
@@ -24,6 +24,9 @@ from ._engine import S_FAIL, S_MEASURED, S_NA, S_PASS, STATUSES, Block
 from ._io import atomic_write
 from ._policy import Citation, Policy, _fmt_number, _unit_display, _unit_label
 from ._vocab import AREA_TYPES, AreaType, Level, Status
+
+if TYPE_CHECKING:
+    from ._explain import Explanation
 
 __all__ = ["Finding", "Report", "Table"]
 
@@ -271,74 +274,25 @@ class Report:
             (f" ({o.note})" if o.note else "")
 
     # --- explanation -------------------------------------------------------------------------------
+    def explanation(self, code: Any, rule_id: str) -> "Explanation":
+        """Why *code* got its status under *rule_id*, as an :class:`~shequ_gov.Explanation`.
+
+        Its fields hold the status, the inputs, the parameters in force with their dates and
+        citations, the computation, the shortfall, the offending items and the source quote;
+        ``.text`` is what :meth:`explain` returns.
+        """
+        from ._explain import build
+
+        b, row, c = self._locate(code, rule_id)
+        return build(self, b, row, c)
+
     def explain(self, code: Any, rule_id: str) -> str:
         """Why *code* got its status under *rule_id*: inputs, parameters in force, computation, source.
 
-        For list rules (negative lists, allowed plaques…) each offending item is named.
+        For list rules (negative lists, allowed plaques…) each offending item is named. The text
+        of :meth:`explanation`.
         """
-        b, row, c = self._locate(code, rule_id)
-        f = self.finding(c, rule_id)
-        rule, o = b.rule, b.outcome
-        unit_obj = self._unit_brief(c)
-        lines = [
-            f"{rule.id} — {rule.title_zh} / {rule.title_en}",
-            f"{b.level.zh} / {b.level.value} {c} {unit_obj.name}"
-            + (f" ({unit_obj.area_type.label})" if getattr(unit_obj, "area_type", None) is not None else ""),
-            f"Policy / 政策: {b.policy.name} (version {b.policy.version}); as of / 评估日期 {self.as_of}; "
-            f"mode / 模式 {self.mode}",
-            f"Kind / 类型: {rule.kind}, strength / 强度: {rule.strength}, in force from / 生效 {rule.start}"
-            + (f" until {rule.end}" if rule.end else ""),
-            "",
-            f"Status / 结论: {f.status.value.upper()} {f.status.zh} — {f.message}",
-        ]
-        if rule.description_en:
-            lines += ["", f"Passes when / 达标条件: {rule.description_zh} / {rule.description_en}"]
-        if o is not None and o.inputs:
-            lines += ["", "Inputs / 输入:"]
-            for label, (arr, unit) in o.inputs.items():
-                v = np.asarray(arr)[row] if np.ndim(arr) else arr
-                lines.append(f"  {label}: " + ("missing / 缺失" if _isnan_v(v) else
-                                                _fmt_number(float(v)) + (f" {_unit_label(unit)}" if unit else "")))
-        if rule.parameters:
-            lines += ["", "Parameters in force / 现行参数:"]
-            for name in rule.parameters:
-                par = b.policy.parameters[name]
-                e = par.entry(self.as_of)
-                if e is None:
-                    lines.append(f"  {name}: no value on {self.as_of}")
-                    continue
-                lines.append(f"  {name} = {par.format(e.value)} (from {e.start}) — {par.description_zh} / "
-                             f"{par.description_en}")
-                lines.append(f"      source / 出处: {e.citation}")
-        if o is not None and f.status in (Status.PASS, Status.FAIL, Status.MEASURED):
-            lines += ["", "Computation / 计算:"]
-            if o.op in (">=", "<=") and f.measured is not None and f.required is not None:
-                sym = "≥" if o.op == ">=" else "≤"
-                u = f" {_unit_label(o.unit)}" if o.unit else ""
-                ok = f.status is Status.PASS
-                lines.append(f"  {_fmt_number(f.measured)}{u} {sym} {_fmt_number(f.required)}{u} → "
-                             + ("yes / 是" if ok else "no / 否"))
-                if not ok and f.shortfall is not None:
-                    word = "more" if o.op == ">=" else "less"
-                    lines.append(f"  shortfall / 差距: needs {_fmt_number(f.shortfall)}{u} {word}")
-            elif o.op == "between" and f.measured is not None and o.low is not None:
-                u = f" {_unit_label(o.unit)}" if o.unit else ""
-                ok = f.status is Status.PASS
-                lines.append(f"  {_fmt_number(o.low[row])}{u} ≤ {_fmt_number(f.measured)}{u} ≤ "
-                             f"{_fmt_number(o.high[row])}{u} → " + ("yes / 是" if ok else "no / 否"))
-                if not ok and f.shortfall is not None:
-                    lines.append(f"  shortfall / 差距: {_fmt_number(f.shortfall)}{u} outside the range")
-            elif o.op == "measure" and f.measured is not None:
-                lines.append(f"  value / 数值: {_fmt_number(f.measured)}" + (f" {_unit_label(o.unit)}" if o.unit else ""))
-            if o.note:
-                lines.append(f"  {o.note}")
-            for table, mask in o.violations.items():
-                items = self._violations(table, mask, b, row)
-                if items:
-                    lines.append(f"  offending {table} / 违规项:")
-                    lines += [f"    - {t}" for t in items]
-        lines += ["", f"Source / 依据: {rule.citation}"]
-        return "\n".join(lines)
+        return self.explanation(code, rule_id).text
 
     def explain_many(self, codes: Iterable[Any], rule_id: str) -> dict[str, str]:
         """:meth:`explain` for each of *codes* under *rule_id*: normalised code → text, in the order given.
@@ -577,6 +531,22 @@ class Report:
 
         atomic_write(path, emit)
         return None
+
+    def to_html(self, path: str | os.PathLike[str] | None = None) -> str | None:
+        """The report as one self-contained HTML page (charts, drill-down by region, failing units, explanations).
+
+        Returns the text when *path* is None, else writes it atomically. The page loads nothing from
+        anywhere: it opens from disk with no network. See :mod:`shequ_gov._html` for its sections.
+        """
+        from ._html import report_html
+
+        return report_html(self, path)
+
+    def _repr_html_(self) -> str:
+        """The overview and the rules with the lowest pass rate, for notebooks."""
+        from ._html import report_repr_html
+
+        return report_repr_html(self)
 
     # --- columnar exports ---------------------------------------------------------------------------
     def _arrow_batches(self) -> Iterator[Any]:

@@ -38,9 +38,10 @@ def _parser() -> argparse.ArgumentParser:
                    help="a policy id (repeatable; default: every installed policy)")
     e.add_argument("--as-of", help="evaluation date, YYYY-MM-DD (default: today)")
     e.add_argument("--mode", choices=("jurisdiction", "what-if"), default="jurisdiction")
-    e.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    e.add_argument("--format", choices=("table", "json", "csv", "html"), default="table",
+                   help="html: one self-contained page with charts and drill-down (use with -o report.html)")
     e.add_argument("--level", choices=("province", "city", "district", "street"),
-                   help="with --format table: summarise per region of this level")
+                   help="summarise per region of this level (table, json, csv; the html report drills down itself)")
     e.add_argument("--excel", action="store_true",
                    help="with --format csv: for spreadsheets (UTF-8 with BOM, names beside codes, rounded numbers)")
     e.add_argument("--zh-status", action="store_true", help="with --excel: Chinese status labels (达标, 未达标 …)")
@@ -56,6 +57,11 @@ def _parser() -> argparse.ArgumentParser:
     x.add_argument("--as-of")
     x.add_argument("--mode", choices=("jurisdiction", "what-if"), default="jurisdiction")
 
+    t = sub.add_parser("template", help="write the fill-in workbook (.xlsx) for the chosen policies")
+    t.add_argument("output", help="the workbook to write (.xlsx)")
+    t.add_argument("--policy", action="append", dest="policies", metavar="NAME",
+                   help="a policy id (repeatable; default: every installed policy)")
+
     s = sub.add_parser("synth", help="generate a synthetic dataset")
     s.add_argument("--scale", default="city", help="tiny, city, province, national, or a number of communities")
     s.add_argument("--seed", type=int, default=0)
@@ -68,6 +74,22 @@ def _parser() -> argparse.ArgumentParser:
     k.add_argument("path", help="README.md to update (readme) or a directory for the pages (rst)")
     k.add_argument("--policy", help="the policy of the README (default: the README's plug-in folder name)")
     k.add_argument("--check", action="store_true", help="do not write: exit 1 if the README is out of date")
+
+    n = sub.add_parser("new-policy", help="write a new policy plug-in that installs and passes its own tests")
+    n.add_argument("name", help="the policy id, a lower-case identifier (e.g. changsha)")
+    n.add_argument("--jurisdiction", required=True, metavar="CODE", help="division code of the region (e.g. 4301)")
+    n.add_argument("--source", metavar="FILE.txt", help="the source document's text (UTF-8), cited by the example rule")
+    n.add_argument("--output", "-o", required=True, metavar="DIR",
+                   help="directory to create (must not exist or be empty)")
+
+    v = sub.add_parser("serve", help="run the HTTP service (needs the 'server' extra)")
+    v.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
+    v.add_argument("--port", type=int, default=8000)
+    v.add_argument("--policy", action="append", dest="policies", metavar="NAME",
+                   help="a policy to serve (repeatable; default: every installed policy)")
+    v.add_argument("--workers", type=int, default=1, help="worker processes")
+    v.add_argument("--max-body-mb", type=float, default=64, help="largest request body, in MiB (default 64)")
+    v.add_argument("--decision-log", metavar="FILE", help="append one JSON line per evaluation or explanation")
 
     b = sub.add_parser("bench", help="run the benchmarks (see benchmarks/)")
     b.add_argument("names", nargs="*", help="benchmarks to run (default: all)")
@@ -83,7 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValidationError, PolicyError) as exc:
         print(f"shequ-gov: {exc}", file=sys.stderr)
         return 2
-    except (KeyError, ValueError, TypeError, OSError) as exc:
+    except (KeyError, ValueError, TypeError, OSError, ImportError) as exc:
         msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         print(f"shequ-gov: {msg}", file=sys.stderr)
         return 2
@@ -113,10 +135,17 @@ def _evaluate(args: Any) -> int:
 
     ds = _read(args.data)
     report = evaluate(ds, args.policies, as_of=args.as_of, mode=args.mode)
-    if (args.excel or args.zh_status) and args.format != "csv":
-        print("shequ-gov: --excel and --zh-status go with --format csv", file=sys.stderr)
+    if (args.excel or args.zh_status) and (args.format != "csv" or args.level):
+        print("shequ-gov: --excel and --zh-status go with --format csv (every verdict, no --level)", file=sys.stderr)
         return 2
-    if args.format == "json":
+    if args.level and args.format == "html":
+        raise ValueError("--level does not apply to --format html: the page already drills down from province to "
+                         "street; leave --level out")
+    if args.level and args.format in ("json", "csv"):
+        _emit_summary(report, args.level, args.format, args.output)
+    elif args.format == "html":
+        _emit(report.to_html(), args.output, lambda p: report.to_html(p))
+    elif args.format == "json":
         _emit(None if args.output else report.to_json(), args.output, lambda p: report.to_json(p))
     elif args.format == "csv":
         opts = {"excel": args.excel, "zh_status": args.zh_status}
@@ -144,6 +173,22 @@ def _evaluate(args: Any) -> int:
     return 0
 
 
+def _emit_summary(report: Any, level: str, fmt: str, output: str | None) -> None:
+    """``--level`` with json or csv: the summary per region of *level* instead of every verdict."""
+    table = report.summary(level=level)
+    if fmt == "csv":
+        _emit(table.to_csv(), output, table.to_csv)
+        return
+    import json
+
+    rows = [{k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()} for r in table.rows()]
+    text = json.dumps({"schema": "shequ-gov-summary/1", "metadata": report.metadata(), "level": level,
+                       "summary": rows}, ensure_ascii=False, indent=1) + "\n"
+    from ._io import atomic_write
+
+    _emit(text, output, lambda p: atomic_write(p, lambda f: f.write(text.encode("utf-8"))))
+
+
 def _emit(text: str | None, output: str | None, write: Any) -> None:
     if output:
         write(output)
@@ -157,6 +202,16 @@ def _explain(args: Any) -> int:
     ds = _read(args.data)
     report = evaluate(ds, args.policies, as_of=args.as_of, mode=args.mode)
     print(report.explain(args.code, args.rule_id))
+    return 0
+
+
+def _template(args: Any) -> int:
+    from ._template import template
+
+    if not args.output.lower().endswith(".xlsx"):
+        raise ValueError(f"the template is a workbook: give a path ending in .xlsx, got {args.output!r}")
+    template(args.output, policies=args.policies)
+    print(f"wrote {args.output}")
     return 0
 
 
@@ -190,6 +245,24 @@ def _catalogue(args: Any) -> int:
     return 0
 
 
+def _new_policy(args: Any) -> int:
+    from .scaffold import new_policy
+
+    out = new_policy(args.name, jurisdiction=args.jurisdiction, source=args.source, directory=args.output)
+    print(f"wrote the plug-in {args.name} to {out}; next: pip install -e \"{out}[test]\" && pytest {out}")
+    return 0
+
+
+def _serve(args: Any) -> int:
+    from .server import serve
+
+    if args.workers < 1 or args.max_body_mb <= 0:
+        raise ValueError("--workers must be ≥ 1 and --max-body-mb > 0")
+    serve(host=args.host, port=args.port, policies=args.policies, workers=args.workers,
+          max_body_bytes=int(args.max_body_mb * 2**20), decision_log=args.decision_log)
+    return 0
+
+
 def _bench(args: Any) -> int:
     try:
         from benchmarks.__main__ import main as bench_main
@@ -200,7 +273,8 @@ def _bench(args: Any) -> int:
 
 
 _COMMANDS = {"policies": _policies, "evaluate": _evaluate, "explain": _explain, "synth": _synth,
-             "catalogue": _catalogue, "bench": _bench}
+             "catalogue": _catalogue, "new-policy": _new_policy, "serve": _serve, "bench": _bench,
+             "template": _template}
 
 if __name__ == "__main__":
     raise SystemExit(main())
