@@ -59,6 +59,12 @@ def _broken(toy):
             lambda c, p: at_least(c.facility_area("service_housing"), p.min_area, unit="yuan/month"))),
         "check_monotonicity": _with_rule(toy, "toy.area", increasing=("households",), function=_fn(
             lambda c, p: at_least(-c.number("households"), -1000.0, unit="m**2"))),
+        # a missing household count read as "not below 500": PASS until the count turns out small
+        "check_known_verdicts_hold_for_every_missing_value": _with_rule(toy, "toy.households", function=_fn(
+            lambda c, p: condition(Tri(~(c.number("households") < 500))))),
+        # Kleene logic alone: "urban or not urban" stays unknown without the area type, though always true
+        "check_unknown_only_where_a_missing_category_could_change_it": _with_rule(toy, "toy.households", function=_fn(
+            lambda c, p: condition(c.urban | ~c.urban))),
     }
 
 

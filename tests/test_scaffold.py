@@ -101,7 +101,7 @@ def test_the_generated_plugin_installs_and_passes_its_tests_and_then_with_a_seco
     assert (site / "shequ_gov_changsha" / "sources" / "changsha_2020.txt").is_file()  # package data
     run = _pytest(root, [site])
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
-    assert "18 passed" in run.stdout  # 14 checks of the kit and 4 cases
+    assert "20 passed" in run.stdout  # 16 checks of the kit and 4 cases
 
     _second_rule(root)
     path = [root / "src", site]  # the sources first: as an editable install would
@@ -110,7 +110,7 @@ def test_the_generated_plugin_installs_and_passes_its_tests_and_then_with_a_seco
     assert readme.returncode == 0 and "updated" in readme.stdout, readme.stderr
     run = _pytest(root, path)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
-    assert "21 passed" in run.stdout
+    assert "23 passed" in run.stdout
 
 
 def test_the_scaffold_checks_its_arguments_and_writes_nothing_on_error(tmp_path):

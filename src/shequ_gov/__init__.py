@@ -12,7 +12,7 @@ from ._dataset import Dataset
 from ._engine import evaluate
 from ._errors import PluginWarning, PolicyError, RuleErrorWarning, ValidationError
 from ._explain import Explanation
-from ._policy import Citation, Parameter, ParameterValue, Policy, Rule, Source, formula
+from ._policy import ByCategory, Citation, Parameter, ParameterValue, Policy, Rule, Source, formula
 from ._report import Finding, Report, Table
 from ._template import template
 from ._model import Assessment, AssessmentWeights, Burden, Community, Facility, Funding, Region, StaffMember, Task
@@ -24,6 +24,7 @@ __all__ = [
     "Assessment",
     "AssessmentWeights",
     "Burden",
+    "ByCategory",
     "Citation",
     "Community",
     "Dataset",

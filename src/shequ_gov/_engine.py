@@ -201,7 +201,8 @@ def _run(rule: Rule, pol: Policy, inputs: CommunityInputs, st: Any, day: dt.date
     level = rule.level
     ccodes = st.communities["code"]
     in_scope_c = jur_c if (rule.scope is None or mode == "what-if") else jur_c & _prefix_mask(ccodes, [rule.scope])
-    area = inputs.area_is(*rule.area_types) if rule.area_types else None
+    area_types = rule.area_types_on(params)
+    area = inputs.area_is(*area_types) if area_types else None
     if level is Level.COMMUNITY:
         codes = ccodes
         included = jur_c
@@ -245,6 +246,8 @@ def _run(rule: Rule, pol: Policy, inputs: CommunityInputs, st: Any, day: dt.date
             outcome = None
             rule_s = time.perf_counter() - t_rule
         read = p.read
+        if rule.area_types_parameter is not None and read is not None:  # read by the engine, for the rule
+            read = tuple(dict.fromkeys((*read, rule.area_types_parameter)))
         if outcome is not None:
             status = _statuses(outcome, applicable, area if level is Level.COMMUNITY else None)
             _compact(outcome, inputs._cache.setdefault("_compact_memo", {}))

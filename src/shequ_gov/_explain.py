@@ -57,7 +57,9 @@ class ExplainedParameter:
     citation: Citation | None
 
     def to_dict(self) -> dict[str, Any]:
-        v = list(self.value) if isinstance(self.value, tuple) else self.value
+        from ._policy import value_to_json
+
+        v = value_to_json(self.value)
         return {"name": self.name, "value": v, "unit": self.unit, "shown": self.shown,
                 "from": self.start.isoformat() if self.start else None,
                 "description": {"zh": self.description_zh, "en": self.description_en},

@@ -27,7 +27,7 @@ from ._errors import PolicyError, Problems
 from ._units import canonical, parse_unit
 from ._vocab import AreaType, Level
 
-__all__ = ["Citation", "Parameter", "ParameterValue", "Parameters", "Policy", "Rule", "Source", "formula"]
+__all__ = ["ByCategory", "Citation", "Parameter", "ParameterValue", "Parameters", "Policy", "Rule", "Source", "formula"]
 
 KINDS = ("requirement", "target", "indicator")
 STRENGTHS = ("mandatory", "standard", "advisory", "none")
@@ -67,11 +67,74 @@ class Citation:
 
 
 @attrs.frozen
+class ByCategory(Mapping[str, float]):
+    """A threshold keyed by a category of the community (like OpenFisca's parameter node keyed by a category).
+
+    ``by`` names a categorical community field (``"area_type"``); the mapping gives one value per
+    key of its vocabulary, every key present. A rule turns it into per-community thresholds with
+    :meth:`shequ_gov.rules.Inputs.by_category`: where the category is missing, the threshold is
+    known only to lie between the smallest and the largest value (:class:`shequ_gov.rules.Range`),
+    and comparisons with it are known where that whole range agrees.
+
+    >>> b = ByCategory("area_type", (("central_urban", 2.0), ("urban", 2.0), ("township", 1.0), ("rural", 1.0)))
+    >>> b["urban"], b.low, b.high
+    (2.0, 1.0, 2.0)
+    """
+
+    by: str
+    items_: tuple[tuple[str, float], ...]
+
+    def __getitem__(self, key: str) -> float:
+        for k, v in self.items_:
+            if k == key:
+                return v
+        raise KeyError(f"no value for {self.by} {key!r} (keys: {', '.join(k for k, _ in self.items_)})")
+
+    def __iter__(self):
+        return (k for k, _ in self.items_)
+
+    def __len__(self) -> int:
+        return len(self.items_)
+
+    @property
+    def low(self) -> float:
+        """The smallest value over the categories."""
+        return min(v for _, v in self.items_)
+
+    @property
+    def high(self) -> float:
+        """The largest value over the categories."""
+        return max(v for _, v in self.items_)
+
+    def to_json(self) -> dict[str, float]:
+        return dict(self.items_)
+
+
+def value_to_json(v: Any) -> Any:
+    """A parameter value as JSON: a list for a list of keys, a table for a value keyed by a category."""
+    if isinstance(v, tuple):
+        return list(v)
+    if isinstance(v, ByCategory):
+        return v.to_json()
+    return v
+
+
+def category_vocabulary(by: str) -> Any:
+    """The vocabulary of the categorical community field *by* (``ValueError`` naming the choices otherwise)."""
+    from ._schema import COMMUNITY_COLUMNS
+
+    fields = {path: f for path, f in COMMUNITY_COLUMNS if f.kind == "enum"}
+    if by not in fields:
+        raise ValueError(f"'by' must name a categorical community field ({', '.join(fields)}), got {by!r}")
+    return fields[by].vocab
+
+
+@attrs.frozen
 class ParameterValue:
     """One dated value of a parameter, in force from ``start``, with its citation."""
 
     start: dt.date
-    value: float | tuple[str, ...]
+    value: float | tuple[str, ...] | ByCategory
     citation: Citation
 
 
@@ -88,6 +151,21 @@ class Parameter:
     description_zh: str
     description_en: str
     values: tuple[ParameterValue, ...]
+    #: The categorical community field the values are keyed by (``"area_type"``), or None.
+    by: str | None = None
+
+    def parse(self, raw: Any) -> float | tuple[str, ...] | ByCategory:
+        """A value as written in a data file or an override, in this parameter's unit (``ValueError`` if unfit).
+
+        A number or quantity string (``"8 万元/year"``); a list of keys for a list parameter; for a
+        parameter keyed ``by`` a category, a table with a value for every key of the category
+        (``{rural = "8 万元/year", township = …}``).
+        """
+        p = Problems()
+        value = _parse_value(p, self.name, raw, self.name, self.unit, _is_dimensional(self.unit), self.by)
+        if value is None:
+            raise ValueError("; ".join(f"{where}: {msg}" for where, msg in p.items))
+        return value
 
     def entry(self, as_of: dt.date) -> ParameterValue | None:
         """The :class:`ParameterValue` in force on *as_of*, or ``None`` before the first one."""
@@ -105,9 +183,11 @@ class Parameter:
         return None if e is None else e.value
 
     def format(self, value: Any) -> str:
-        """A value with its unit, for explanations."""
+        """A value with its unit, for explanations (each category's value for a keyed parameter)."""
         if isinstance(value, tuple):
             return ", ".join(value)
+        if isinstance(value, ByCategory):
+            return "; ".join(f"{k} {self.format(v)}" for k, v in value.items_)
         return _fmt_number(value) + (f" {_unit_label(self.unit)}" if self.unit else "")
 
 
@@ -163,6 +243,16 @@ class Rule:
     increasing: tuple[str, ...] = ()
     decreasing: tuple[str, ...] = ()
     policy_id: str = ""
+    #: A list parameter naming the area types the rule applies to (an open reading made a
+    #: parameter); ``area_types`` then holds its latest value, for display.
+    area_types_parameter: str | None = None
+
+    def area_types_on(self, params: Mapping[str, Any]) -> frozenset[AreaType] | None:
+        """The area types the rule applies to with the parameter values *params* (None: all)."""
+        if self.area_types_parameter is None:
+            return self.area_types
+        value = params[self.area_types_parameter]
+        return None if value is None else frozenset(AreaType.parse(a) for a in value)
 
     @property
     def title(self) -> str:
@@ -221,7 +311,7 @@ class Policy:
     def parameter_hash(self, as_of: dt.date | str) -> str:
         """A SHA-256 of the parameter values in force on *as_of* (for report metadata)."""
         d = _as_date(as_of)
-        doc = {n: (list(v) if isinstance(v, tuple) else v) for n, v in sorted(
+        doc = {n: value_to_json(v) for n, v in sorted(
             (n, p.at(d)) for n, p in self.parameters.items())}
         return hashlib.sha256(json.dumps(doc, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
@@ -360,7 +450,7 @@ def _as_date(v: Any) -> dt.date:
 
 _POLICY_KEYS = {"id", "name", "jurisdiction", "description"}
 _SOURCE_KEYS = {"issuer", "title", "number", "date", "file", "cited_in"}
-_PARAM_KEYS = {"description", "unit", "values"}
+_PARAM_KEYS = {"description", "unit", "values", "by"}
 _VALUE_KEYS = {"from", "value", "source", "quote"}
 _RULE_KEYS = {"title", "level", "kind", "strength", "from", "until", "area_types", "scope", "parameters",
               "description", "citation"}
@@ -490,6 +580,13 @@ def policy_from_data(data: Mapping[str, Any], formulas: Iterable[Any] = (), *, s
         if not _check_keys(p, where, spec, _PARAM_KEYS, ("description", "unit", "values")):
             continue
         dzh, den = _bilingual(p, f"{where}.description", spec.get("description"))
+        by = spec.get("by")
+        if by is not None:
+            try:
+                category_vocabulary(by)
+            except ValueError as exc:
+                p.add(f"{where}.by", str(exc))
+                by = None
         unit = spec.get("unit", "")
         dimensional = False
         unit_ok = True
@@ -515,25 +612,7 @@ def policy_from_data(data: Mapping[str, Any], formulas: Iterable[Any] = (), *, s
             if not _is_date(start):
                 p.add(f"{w}.from", f"expected a TOML date such as 2018-07-05, got {_kind(start)}")
                 continue
-            val = v.get("value")
-            parsed: Any = None
-            if isinstance(val, list):
-                if unit or not all(isinstance(x, str) and x for x in val):
-                    p.add(f"{w}.value", "a list value must be a list of keys (strings) with unit \"\"")
-                else:
-                    parsed = tuple(val)
-            elif isinstance(val, bool) or not isinstance(val, (int, float, str)):
-                p.add(f"{w}.value", f"expected a number, a quantity string or a list of keys, got {_kind(val)}")
-            elif not unit_ok:
-                pass  # the unit's problem is reported once
-            elif isinstance(val, (int, float)) and dimensional:
-                p.add(f"{w}.value", f"a value without a unit: parameter {pname} is in {unit}; write it as "
-                                    f"\"{val} {unit}\"")
-            else:
-                try:
-                    parsed = canonical(val, unit)
-                except ValueError as exc:
-                    p.add(f"{w}.value", str(exc))
+            parsed = _parse_value(p, f"{w}.value", v.get("value"), pname, unit, dimensional, by) if unit_ok else None
             cit = _citation(p, w, v.get("source"), v.get("quote"), sources)
             if parsed is not None and cit is not None:
                 values.append(ParameterValue(start, parsed, cit))
@@ -541,7 +620,7 @@ def policy_from_data(data: Mapping[str, Any], formulas: Iterable[Any] = (), *, s
         if any(_is_date(a) and _is_date(b) and not a < b for a, b in zip(starts, starts[1:])):
             p.add(f"{where}.values", "dates must be strictly increasing (sorted, no duplicates): got "
                                      + ", ".join(str(s) for s in starts))
-        parameters[pname] = Parameter(pname, unit, dzh, den, tuple(values))
+        parameters[pname] = Parameter(pname, unit, dzh, den, tuple(values), by)
 
     bound = _collect_formulas(formulas, p)
     rules: list[Rule] = []
@@ -577,7 +656,22 @@ def policy_from_data(data: Mapping[str, Any], formulas: Iterable[Any] = (), *, s
             p.add(f"{where}.until", f"expected a TOML date on or after 'from', got {_kind(end)}")
             end = None
         area_types = None
-        if "area_types" in r:
+        area_types_parameter = None
+        if isinstance(r.get("area_types"), str):
+            area_types_parameter = r["area_types"]
+            par = parameters.get(area_types_parameter)
+            if area_types_parameter not in (r.get("parameters") or []) or par is None:
+                p.add(f"{where}.area_types", f"names parameter {area_types_parameter!r}, which the rule must list "
+                                             "in its parameters")
+            else:
+                try:
+                    for v in par.values:
+                        if not isinstance(v.value, tuple) or not v.value:
+                            raise ValueError(f"parameter {area_types_parameter} must hold lists of area types")
+                        area_types = frozenset(AreaType.parse(a) for a in v.value)
+                except ValueError as exc:
+                    p.add(f"{where}.area_types", str(exc))
+        elif "area_types" in r:
             try:
                 if not isinstance(r["area_types"], list):
                     raise ValueError(f"expected a list of area types, got {_kind(r['area_types'])}")
@@ -620,13 +714,65 @@ def policy_from_data(data: Mapping[str, Any], formulas: Iterable[Any] = (), *, s
                 p.add(where, msg)
         if citation is None or level is None or start is None:
             continue
-        rules.append(Rule(rid, tzh, ten, level, kind, strength, start, end,
-                          area_types, scope, tuple(params), citation, dzh, den, fn, inc, dec, pid))
+        rules.append(Rule(rid, tzh, ten, level, kind, strength, start, end if isinstance(end, dt.date) else None,
+                          area_types, scope, tuple(params), citation, dzh, den, fn, inc, dec, pid,
+                          area_types_parameter))
     for rid in bound:
         p.add(f"rules.{rid}", f"a @formula({rid!r}) function exists but the data file declares no such rule")
     p.raise_if_any(source, PolicyError)
     return Policy(pid, name[0], name[1], tuple(jurisdiction), sources, parameters, tuple(rules), desc[0], desc[1],
                   version or "0", distribution, source)
+
+
+def _parse_value(p: Problems, where: str, val: Any, pname: str, unit: str, dimensional: bool,
+                 by: str | None = None) -> Any:
+    """A parameter value from a data file or an override, in the parameter's unit; ``None`` (and a
+    problem added) when it is not one. The one place that says what a parameter value may be.
+
+    With *by* (a categorical community field), a table with such a value for every key of its
+    vocabulary, read as a :class:`ByCategory`.
+    """
+    if by is not None:
+        vocab = category_vocabulary(by)
+        if not isinstance(val, Mapping):
+            p.add(where, f"parameter {pname} is keyed by {by}: expected a table with a value for each of "
+                         f"{', '.join(vocab)}, got {val!r}")
+            return None
+        bad = [f"unknown {by} {k!r}" for k in val if k not in vocab]
+        bad += [f"no value for {by} {k!r}" for k in vocab if k not in val]
+        if bad:
+            p.add(where, "; ".join(bad))
+            return None
+        items = [(k, _parse_value(p, f"{where}.{k}", val[k], pname, unit, dimensional)) for k in vocab]
+        if any(v is None or isinstance(v, tuple) for _, v in items):
+            if not any(v is None for _, v in items):
+                p.add(where, "a keyed parameter holds numbers or quantities, not lists")
+            return None
+        return ByCategory(by, tuple(items))
+    if isinstance(val, Mapping):
+        p.add(where, f"a table of values needs 'by' on parameter {pname} (the category it is keyed by, "
+                     f"such as by = \"area_type\"), got {val!r}")
+        return None
+    if isinstance(val, (list, tuple)):
+        if unit or not all(isinstance(x, str) and x for x in val):
+            p.add(where, "a list value must be a list of keys (strings) with unit \"\"")
+            return None
+        return tuple(val)
+    if isinstance(val, bool) or not isinstance(val, (int, float, str)):
+        p.add(where, f"expected a number, a quantity string or a list of keys, got {_kind(val)}")
+        return None
+    if isinstance(val, (int, float)) and dimensional:
+        p.add(where, f"a value without a unit: parameter {pname} is in {unit}; write it as \"{val} {unit}\"")
+        return None
+    try:
+        return canonical(val, unit)
+    except ValueError as exc:
+        p.add(where, str(exc))
+        return None
+
+
+def _is_dimensional(unit: str) -> bool:
+    return bool(unit) and not parse_unit(unit).dimensionless
 
 
 def _collect_formulas(formulas: Iterable[Any], p: Problems) -> dict[str, tuple[Callable, tuple, tuple]]:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Iterable
 
 from ._atomic import atomic_write
-from ._policy import Parameter, Policy, Rule, _fmt_number, _unit_label
+from ._policy import Parameter, Policy, Rule
 
 __all__ = ["markdown_table", "readme_is_current", "rst_page", "update_readme", "write_rst_pages"]
 
@@ -41,9 +41,7 @@ def _applies(rule: Rule) -> str:
 
 
 def _value(p: Parameter, v: object) -> str:
-    if isinstance(v, tuple):
-        return ", ".join(v)
-    return _fmt_number(float(v)) + (f" {_unit_label(p.unit)}" if p.unit else "")  # type: ignore[arg-type]
+    return p.format(v)
 
 
 def _thresholds(policy: Policy, rule: Rule, sep: str = "; ") -> str:

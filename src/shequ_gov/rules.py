@@ -31,8 +31,8 @@ from ._policy import Parameters
 from ._vocab import AREA_TYPES, FACILITY_KINDS, RATINGS, ROLES, TASK_ROLES, AreaType, Level
 
 __all__ = [
-    "ChildInputs", "CommunityInputs", "Inputs", "Outcome", "Parameters", "RegionInputs", "Tri", "at_least", "at_most",
-    "between", "compare", "condition", "measure", "no_violations",
+    "ChildInputs", "CommunityInputs", "Inputs", "Outcome", "Parameters", "Range", "RegionInputs", "Tri", "at_least",
+    "at_most", "between", "compare", "condition", "measure", "no_violations", "when",
 ]
 
 _EPS = 1e-9
@@ -67,6 +67,21 @@ class Tri:
     def from_int8(cls, col: np.ndarray) -> "Tri":
         """From a stored boolean column (1 true, 0 false, -1 missing)."""
         return cls(col == 1, col >= 0)
+
+    @classmethod
+    def from_float(cls, values: Any) -> "Tri":
+        """From numbers: NaN unknown, non-zero true, zero false (the inverse of :meth:`as_float`)."""
+        v = np.asarray(values, dtype=np.float64)
+        known = ~np.isnan(v)
+        return cls(known & (v != 0), known)
+
+    def as_float(self) -> np.ndarray:
+        """1.0 where true, 0.0 where false, NaN where unknown (for the inputs shown in explanations).
+
+        >>> Tri(np.array([True, False, True]), np.array([True, True, False])).as_float().tolist()
+        [1.0, 0.0, nan]
+        """
+        return np.where(self.known, self.value.astype(np.float64), np.nan)
 
     def __len__(self) -> int:
         return len(self.value)
@@ -119,8 +134,111 @@ def _tri(x: Any, n: int) -> Tri:
     return Tri(x)
 
 
-def compare(measured: np.ndarray, required: Any, op: str) -> Tri:
-    """``measured op required`` elementwise as a Tri (NaN on either side is unknown)."""
+class Range:
+    """Values known only within bounds: each lies in ``[low, high]`` (NaN bounds: nothing known).
+
+    What a threshold keyed by a category is where the category is missing (every value it could
+    take, :meth:`Inputs.by_category`), or a share where some communities' values are unknown
+    (:meth:`RegionInputs.share_range`). :func:`compare`, :func:`at_least` and :func:`at_most`
+    accept a Range on either side and give a verdict wherever every value in it gives the same one.
+
+    >>> at_least(np.array([26.0, 7.0, 12.0]), Range(8.0, 25.0)).result.states()
+    ['true', 'false', 'unknown']
+    """
+
+    __slots__ = ("low", "high")
+
+    def __init__(self, low: Any, high: Any = None):
+        self.low = np.asarray(low, dtype=np.float64)
+        self.high = self.low if high is None else np.asarray(high, dtype=np.float64)
+
+    @classmethod
+    def either(cls, cond: "Tri", then: Any, otherwise: Any) -> "Range":
+        """*then* where *cond* is true, *otherwise* where false, and anything between them where *cond*
+        is unknown (a threshold that depends on a missing flag, such as Loudi's new-build minimum).
+
+        >>> r = Range.either(Tri(np.array([True, False, False]), np.array([True, True, False])), 600.0, 400.0)
+        >>> r.low.tolist(), r.high.tolist()
+        ([600.0, 400.0, 400.0], [600.0, 400.0, 600.0])
+        """
+        a = np.asarray(then, dtype=np.float64)
+        b = np.asarray(otherwise, dtype=np.float64)
+        pick = np.where(cond.value, a, b)
+        return cls(np.where(cond.known, pick, np.fmin(a, b)), np.where(cond.known, pick, np.fmax(a, b)))
+
+    @property
+    def exact(self) -> np.ndarray:
+        """The value where the bounds meet, NaN where they do not."""
+        with np.errstate(invalid="ignore"):
+            return np.where(self.low == self.high, self.low, np.nan)
+
+    def __repr__(self) -> str:
+        return f"Range(low={self.low!r}, high={self.high!r})"
+
+
+def _bounds(x: Any) -> tuple[np.ndarray, np.ndarray]:
+    if isinstance(x, Range):
+        return x.low, x.high
+    if isinstance(x, Mapping) and hasattr(x, "low") and hasattr(x, "by"):
+        raise TypeError(f"a parameter keyed by {x.by} is not a number: turn it into thresholds per community "
+                        "with c.by_category(p.<name>)")
+    v = np.asarray(x, dtype=np.float64)
+    return v, v
+
+
+def _ge(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore"):
+        return a >= b - _EPS * np.maximum(1.0, np.abs(b))
+
+
+def _le(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore"):
+        return a <= b + _EPS * np.maximum(1.0, np.abs(b))
+
+
+def _compare_bounds(measured: Any, required: Any, op: str) -> Tri:
+    m_lo, m_hi = _bounds(measured)
+    r_lo, r_hi = _bounds(required)
+    shape = np.broadcast(m_lo, m_hi, r_lo, r_hi).shape
+    if op == ">=":  # surely: the least measured reaches the most required; surely not: the most misses the least
+        true, other = _ge(m_lo, r_hi), (m_hi, r_lo)
+        false = ~np.isnan(other[0]) & ~np.isnan(other[1]) & ~_ge(*other)
+    elif op == "<=":
+        true, other = _le(m_hi, r_lo), (m_lo, r_hi)
+        false = ~np.isnan(other[0]) & ~np.isnan(other[1]) & ~_le(*other)
+    else:
+        raise ValueError(f"unknown comparison {op!r}")
+    true, false = np.broadcast_to(true, shape), np.broadcast_to(false, shape)
+    return Tri(true, true | false)
+
+
+def _shown(measured: Any, required: Any, t: Tri, op: str) -> tuple[np.ndarray, np.ndarray]:
+    """The measured and required values an outcome reports where a side is a Range.
+
+    A PASS shows the bounds that make it certain (for ``>=`` the least measured against the most
+    required), a FAIL the bounds that still fail (so the shortfall is the least certain one); an
+    unknown verdict shows a value only where its bounds meet.
+    """
+    m_lo, m_hi = _bounds(measured)
+    r_lo, r_hi = _bounds(required)
+    m_pass, m_fail, r_pass, r_fail = (m_lo, m_hi, r_hi, r_lo) if op == ">=" else (m_hi, m_lo, r_lo, r_hi)
+
+    def pick(on_pass: np.ndarray, on_fail: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+        with np.errstate(invalid="ignore"):
+            exact = np.where(lo == hi, lo, np.nan)
+        return np.where(t.is_true, on_pass, np.where(t.is_false, on_fail, exact))
+
+    return pick(m_pass, m_fail, m_lo, m_hi), pick(r_pass, r_fail, r_lo, r_hi)
+
+
+def compare(measured: Any, required: Any, op: str) -> Tri:
+    """``measured op required`` elementwise as a Tri (NaN on either side is unknown).
+
+    Either side may be a :class:`Range`: the comparison is then known where every value in the
+    range gives the same answer.
+    """
+    if isinstance(measured, Range) or isinstance(required, Range) or isinstance(required, Mapping):
+        return _compare_bounds(measured, required, op)
     m = np.asarray(measured, dtype=np.float64)
     r = np.broadcast_to(np.asarray(required, dtype=np.float64), m.shape)
     known = ~np.isnan(m) & ~np.isnan(r)
@@ -172,11 +290,18 @@ def at_least(measured: Any, required: Any, *, unit: str = "", inputs: Mapping | 
              note: str = "", result: Tri | None = None) -> Outcome:
     """PASS where ``measured >= required`` (a threshold met exactly passes); the shortfall is ``required - measured``.
 
-    *result* overrides the verdict where the rule knows more than the comparison (for example a
-    verdict that is certain although the exact requirement is not); measured and required are
-    still reported.
+    Either side may be a :class:`Range` (a threshold keyed by a missing category, a share with
+    unknowns): the verdict is known where the whole range agrees, and the values reported are the
+    bounds the verdict rests on. *result* overrides the verdict where the rule knows more than the
+    comparison; measured and required are still reported.
+
+    >>> o = at_least(np.array([26.0, 7.0]), Range(8.0, 25.0))
+    >>> o.result.states(), o.required.tolist()
+    (['true', 'false'], [25.0, 8.0])
     """
     t = compare(measured, required, ">=") if result is None else result
+    if isinstance(measured, Range) or isinstance(required, Range):
+        measured, required = _shown(measured, required, t, ">=")
     return Outcome(t, measured=np.asarray(measured, float), required=required, unit=unit, op=">=",
                    inputs=inputs, note=note)
 
@@ -185,6 +310,8 @@ def at_most(measured: Any, limit: Any, *, unit: str = "", inputs: Mapping | None
             result: Tri | None = None) -> Outcome:
     """PASS where ``measured <= limit``; the excess is ``measured - limit``. *result* as in :func:`at_least`."""
     t = compare(measured, limit, "<=") if result is None else result
+    if isinstance(measured, Range) or isinstance(limit, Range):
+        measured, limit = _shown(measured, limit, t, "<=")
     return Outcome(t, measured=np.asarray(measured, float), required=limit, unit=unit, op="<=", inputs=inputs,
                    note=note)
 
@@ -228,6 +355,23 @@ def no_violations(table: str, offending: Tri, owners: "ChildInputs", *, inputs: 
     count = np.where(owners.known, count, np.nan)
     return Outcome(res, measured=count, required=0.0, unit="", op="none", inputs=inputs,
                    violations={table: offending.is_true}, note=note)
+
+
+def when(cond: Tri, then: Tri, otherwise: Tri) -> Tri:
+    """*then* where *cond* is true, *otherwise* where it is false; where *cond* is unknown, known only
+    if both branches are known and agree (the verdict every value of *cond* would give).
+
+    Kleene ``(cond & a) | (~cond & b)`` stays unknown when the condition is, even if a and b agree;
+    this does not.
+
+    >>> u = Tri(np.array([False, False]), np.array([False, False]))
+    >>> when(u, Tri(np.array([True, True])), Tri(np.array([True, False]))).states()
+    ['true', 'unknown']
+    """
+    agree = then.known & otherwise.known & (then.value == otherwise.value)
+    value = np.where(cond.known, np.where(cond.value, then.value, otherwise.value), then.value)
+    known = np.where(cond.known, np.where(cond.value, then.known, otherwise.known), agree)
+    return Tri(value, known)
 
 
 def measure(value: Any, *, unit: str = "", inputs: Mapping | None = None, note: str = "") -> Outcome:
@@ -574,6 +718,54 @@ class CommunityInputs:
 
         return self._cached(("area", codes), make)
 
+    def _category_codes(self, by: str) -> tuple[np.ndarray, Any]:
+        from ._policy import category_vocabulary
+
+        vocab = category_vocabulary(by)
+        return self._st.communities[by], vocab
+
+    def by_category(self, value: Any) -> "Range":
+        """Per community, the value of a parameter keyed by a category (:class:`~shequ_gov.ByCategory`).
+
+        Where the community's category (its area type) is missing the threshold could be any of the
+        parameter's values: the :class:`Range` from the smallest to the largest, so that a comparison
+        is known where every possible threshold gives the same answer (26 万元 meets every Loudi
+        operating-funds minimum; 7 万元 none).
+        """
+        if not (isinstance(value, Mapping) and hasattr(value, "by")):
+            raise TypeError(f"expected the value of a parameter keyed by a category (by = \"area_type\"), "
+                            f"got {value!r}")
+        codes, vocab = self._category_codes(value.by)
+        table = np.array([value[k] for k in vocab] + [np.nan], dtype=np.float64)  # last cell: missing (-1)
+        exact = table[codes]
+        missing = codes < 0
+        low = np.where(missing, value.low, exact)
+        high = np.where(missing, value.high, exact)
+        return Range(low, high)
+
+    def per_area_type(self, choices: Mapping[str, Tri]) -> Tri:
+        """Per community, the Tri of its area type in *choices* (a Tri for every area type).
+
+        Where the area type is missing, known only if every area type's Tri is known and they agree:
+        the verdict every possible area type would give.
+        """
+        codes = self.area_type
+        keys = list(AREA_TYPES)
+        missing_keys = [k for k in keys if k not in choices]
+        if missing_keys:
+            raise KeyError(f"per_area_type needs a Tri for every area type; missing: {', '.join(missing_keys)}")
+        ts = [choices[k] for k in keys]
+        value = np.zeros(self.n, bool)
+        known = np.zeros(self.n, bool)
+        for i, t in enumerate(ts):
+            here = codes == i
+            value |= here & t.value
+            known |= here & t.known
+        all_true = np.logical_and.reduce([t.is_true for t in ts])
+        all_false = np.logical_and.reduce([t.is_false for t in ts])
+        missing = codes < 0
+        return Tri(value | (missing & all_true), known | (missing & (all_true | all_false)))
+
     @property
     def urban(self) -> Tri:
         """Central urban or urban ("urban" in the standards)."""
@@ -624,6 +816,11 @@ class CommunityInputs:
         code = TASK_ROLES.index(TASK_ROLES.check(role))
         col = self.tasks.column("role")
         return Tri(col == code, col >= 0)
+
+    def task_handed_down(self) -> Tri:
+        """Per task row: whether the task is handed to the community (its role ``responsible`` or
+        ``assisting``), not one of its own self-governance items (``self``); unknown where the role is not given."""
+        return ~self.task_role_is("self")
 
     def ratings(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The staff ratings table: (staff row, year, rating code) arrays, sorted by staff row then year."""
@@ -749,6 +946,43 @@ class RegionInputs:
             low = n_true / (total + self.count(maybe))
             high = (n_true + n_unknown) / (total + self.count(maybe))
         return low, high, total
+
+    def share_known(self, t: Tri, among: Tri | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Per region: the share of selected communities where *t* holds, among those where it is known,
+        and how many those are (the share is NaN where none is) — as a statistics office reports a
+        share over the units it has figures for. *among* as in :meth:`share`.
+        """
+        sel = self._inputs.selected if among is None else among
+        known = sel.is_true & t.known
+        n_known = self.count(known)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = self.count(known & t.is_true) / n_known
+        return np.where(n_known > 0, share, np.nan), n_known
+
+    def share_range(self, t: Tri, among: Tri | None = None) -> Range:
+        """Per region: the share of selected communities where *t* holds, as a :class:`Range` (see :meth:`share`)."""
+        low, high, _ = self.share(t, among)
+        return Range(low, high)
+
+    def parent_of(self, codes: np.ndarray) -> np.ndarray:
+        """For int64 codes of units below this level: the position of the region of this level
+        containing each, -1 where the dataset has none (a skipped level)."""
+        from ._codes import truncate
+
+        if not self.n:
+            return np.full(len(codes), -1, np.int64)
+        anc = truncate(np.asarray(codes, np.int64), self.level.depth)
+        pos = np.searchsorted(self.codes, anc)
+        pos[pos >= self.n] = 0
+        return np.where(self.codes[pos] == anc, pos, -1)
+
+    def children_count(self, child_level: Level | str, mask: np.ndarray | None = None) -> np.ndarray:
+        """Per region: how many regions of *child_level* (matching *mask*, over them) the dataset holds in it."""
+        child = self._inputs.regions(child_level)
+        own = self.parent_of(child.codes)
+        inside = own >= 0
+        w = None if mask is None else np.asarray(mask, np.float64)[inside]
+        return np.bincount(own[inside], weights=w, minlength=self.n).astype(np.float64)
 
     def children_all(self, t: Tri, child_level: Level | str) -> Tri:
         """Per region: whether *t* (a Tri over regions of *child_level*) holds for every child region."""

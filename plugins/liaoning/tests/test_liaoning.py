@@ -16,7 +16,7 @@ test_plugin = plugin_tests(policy)
 def test_the_registry_gives_the_distribution_s_version():
     """The registry loads liaoning with the distribution's name and version."""
     loaded = sg.policies.load("liaoning")
-    assert loaded.distribution == "shequ-gov-liaoning" and loaded.version == "0.1.0"
+    assert loaded.distribution == "shequ-gov-liaoning" and loaded.version == "0.2.0"
 
 
 class TestMetadata:

@@ -15,7 +15,7 @@ import pytest
 import shequ_gov as sg
 from shequ_gov.testing import normalise_text, plugin_tests, source_dirs
 from shequ_gov_loudi import facilities, funding, governance, grid, pay, plaques, policy, staffing
-from shequ_gov_loudi._helpers import keys_present, run_lengths
+from shequ_gov_loudi.staffing import run_lengths
 
 POLICY_TOML = Path(__file__).resolve().parents[1] / "src" / "shequ_gov_loudi" / "policy.toml"
 MODULES = [grid, facilities, plaques, staffing, funding, pay, governance]
@@ -154,7 +154,7 @@ class TestHelpers:
         from shequ_gov.rules import Inputs
 
         c = Inputs(ds._st)
-        got = keys_present(c, c.facilities, ["office", "police_room", "charity_supermarket"])
+        got = c.facilities.keys_present(["office", "police_room", "charity_supermarket"])
         assert got.tolist() == [[True, False, False], [True, True, False], [False, False, False]]
 
 

@@ -24,7 +24,7 @@ def test_the_appeal_sentence_named_in_the_description_is_in_the_seed():
 def test_the_registry_gives_the_distribution_s_version():
     """The registry loads xigang with the distribution's name and version."""
     loaded = sg.policies.load("xigang")
-    assert loaded.distribution == "shequ-gov-xigang" and loaded.version == "0.1.0"
+    assert loaded.distribution == "shequ-gov-xigang" and loaded.version == "0.2.0"
 
 
 def test_jurisdiction_is_xigang_inside_liaoning():

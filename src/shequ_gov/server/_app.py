@@ -240,7 +240,9 @@ def _cite(c: Any) -> dict[str, str]:
 
 
 def _value(v: Any) -> Any:
-    return list(v) if isinstance(v, tuple) else v
+    from .._policy import value_to_json
+
+    return value_to_json(v)
 
 
 async def list_policies(request: Request) -> Response:

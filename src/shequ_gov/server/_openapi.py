@@ -190,7 +190,8 @@ def _explanation_schema() -> dict[str, Any]:
     full_citation = _obj({"source": _STR, "source_id": _STR, "title": _STR, "issuer": _NSTR, "number": _NSTR,
                           "date": _NDATE, "quote": _STR})
     param = _obj({"name": _STR, "value": {"nullable": True, "anyOf": [
-        {"type": "number"}, {"type": "array", "items": _STR}]}, "unit": _STR, "shown": _STR, "from": _NDATE,
+        {"type": "number"}, {"type": "array", "items": _STR},
+        {"type": "object", "additionalProperties": {"type": "number"}, "description": "a value per category (by = area_type)"}]}, "unit": _STR, "shown": _STR, "from": _NDATE,
         "description": _bilingual(), "citation": {**full_citation, "nullable": True}})
     return {"Explanation": _obj({
         "rule": _obj({"id": _STR, "title": _bilingual(), "kind": _STR, "strength": _STR, "from": _DATE,
@@ -216,7 +217,8 @@ def _policy_schemas() -> dict[str, Any]:
     source = _obj({"id": _STR, "title": _STR, "issuer": _NSTR, "number": _NSTR, "date": _NDATE, "file": _NSTR,
                    "cited_in": _NSTR, "describe": _STR})
     citation = _obj({"source": _STR, "quote": _STR})
-    value = _obj({"from": _DATE, "value": {"anyOf": [{"type": "number"}, {"type": "array", "items": _STR}]},
+    value = _obj({"from": _DATE, "value": {"anyOf": [{"type": "number"}, {"type": "array", "items": _STR},
+        {"type": "object", "additionalProperties": {"type": "number"}, "description": "a value per category (by = area_type)"}]},
                   "shown": _STR, "citation": citation})
     parameter = _obj({"name": _STR, "unit": _STR, "description": _bilingual(),
                       "values": {"type": "array", "items": value}})
@@ -232,7 +234,8 @@ def _policy_schemas() -> dict[str, Any]:
                    "rules": {"type": "array", "items": rule}})
     in_force = _obj({"policy": _STR, "name": _STR, "unit": _STR, "description": _bilingual(), "as_of": _DATE,
                      "in_force": {"type": "boolean"},
-                     "value": {"nullable": True, "anyOf": [{"type": "number"}, {"type": "array", "items": _STR}]},
+                     "value": {"nullable": True, "anyOf": [{"type": "number"}, {"type": "array", "items": _STR},
+        {"type": "object", "additionalProperties": {"type": "number"}, "description": "a value per category (by = area_type)"}]},
                      "shown": _NSTR, "from": _NDATE, "citation": {**citation, "nullable": True}})
     return {"PolicySummary": summary, "PolicyDetail": detail, "ParameterInForce": in_force}
 

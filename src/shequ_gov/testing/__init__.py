@@ -26,14 +26,19 @@ from ._checks import (
 from ._plugin import (
     check_cases, check_catalogue, check_entry_point, check_quotes, plugin_root, plugin_tests, source_dirs,
 )
+from ._fill import (
+    check_known_verdicts_hold_for_every_missing_value, check_unknown_only_where_a_missing_category_could_change_it,
+)
 from ._sample import sample_document
 from ._strategies import communities, dataset_documents, datasets, regions
 
 __all__ = [
     "PERTURBATIONS", "Case", "all_checks", "check_batch_invariance", "check_cases", "check_catalogue",
-    "check_determinism", "check_entry_point", "check_metadata", "check_missing_input_gives_unknown",
-    "check_monotonicity", "check_not_applicable_before_start", "check_order_invariance", "check_parameters",
-    "check_parameters_read", "check_policy", "check_quotes", "check_unit_invariance", "citations", "communities",
-    "dataset_documents", "datasets", "document", "load_cases", "normalise_text", "parametrize_with_checks",
-    "plugin_root", "plugin_tests", "regions", "run_case", "sample_document", "source_dirs", "unverified_quotes",
+    "check_determinism", "check_entry_point", "check_known_verdicts_hold_for_every_missing_value", "check_metadata",
+    "check_missing_input_gives_unknown", "check_monotonicity", "check_not_applicable_before_start",
+    "check_order_invariance", "check_parameters", "check_parameters_read", "check_policy", "check_quotes",
+    "check_unit_invariance", "check_unknown_only_where_a_missing_category_could_change_it", "citations",
+    "communities", "dataset_documents", "datasets", "document", "load_cases", "normalise_text",
+    "parametrize_with_checks", "plugin_root", "plugin_tests", "regions", "run_case", "sample_document", "source_dirs",
+    "unverified_quotes",
 ]

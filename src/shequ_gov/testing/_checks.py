@@ -421,9 +421,17 @@ def check_parameters_read(policy: Policy) -> None:
     assert not problems, "rules and their parameters disagree:\n  " + "\n  ".join(problems)
 
 
+def _decided_checks() -> tuple:
+    from ._fill import (
+        check_known_verdicts_hold_for_every_missing_value, check_unknown_only_where_a_missing_category_could_change_it,
+    )
+
+    return check_known_verdicts_hold_for_every_missing_value, check_unknown_only_where_a_missing_category_could_change_it
+
+
 _CHECKS = (check_metadata, check_parameters, check_parameters_read, check_determinism, check_order_invariance, check_batch_invariance,
            check_not_applicable_before_start, check_missing_input_gives_unknown, check_unit_invariance,
-           check_monotonicity)
+           check_monotonicity) + _decided_checks()
 
 
 def all_checks(policy: Policy | None = None) -> Iterator[Callable[[Policy], None]]:

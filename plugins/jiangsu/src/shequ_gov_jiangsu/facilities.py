@@ -8,7 +8,8 @@ from __future__ import annotations
 import numpy as np
 
 from shequ_gov import formula
-from shequ_gov.rules import CommunityInputs, Outcome, Parameters, at_least, compare, condition
+from shequ_gov.rules import CommunityInputs, Outcome, Parameters, at_least, compare, condition, when
+from shequ_gov.vocab import FACILITY_KINDS
 
 #: "每百户": the standard is stated per 100 households (a unit of the parameter, not a threshold).
 HOUSEHOLDS_PER_UNIT = 100.0
@@ -42,14 +43,15 @@ def life_circle(c: CommunityInputs, p: Parameters) -> Outcome:
     most ``life_circle_max_minutes`` (一刻钟 read as 15 minutes' walk); a township or rural
     community when ``convenience_distance`` is at most ``life_circle_max_distance_rural``.
     Township communities under the rural circle is the project's reading. UNKNOWN where the
-    area type, or the measure its circle needs, is missing.
+    measure the community's circle needs is missing; where the area type is missing, known if
+    both circles give the same verdict (10 minutes' walk and 1 km is inside both).
     """
     minutes = c.number("convenience_minutes")
     distance = c.number("convenience_distance")
     urban = c.urban
     within_minutes = compare(minutes, p.life_circle_max_minutes, "<=")
     within_distance = compare(distance, p.life_circle_max_distance_rural, "<=")
-    result = (urban & within_minutes) | (~urban & within_distance)
+    result = when(urban, within_minutes, within_distance)
     # measured: the value of the circle that applies (minutes for urban, km otherwise)
     measured = np.where(urban.is_true, minutes, np.where(urban.is_false, distance, np.nan))
     return condition(result, measured=measured, inputs={
@@ -57,3 +59,21 @@ def life_circle(c: CommunityInputs, p: Parameters) -> Outcome:
         "distance to everyday services / 至便民服务距离": (distance, "km"),
     }, note=f"urban: ≤ {p.life_circle_max_minutes:g} minutes' walk; township and rural: "
             f"≤ {p.life_circle_max_distance_rural:g} km / 城市一刻钟、农村3公里")
+
+
+@formula("jiangsu.facilities.service_set")
+def service_set(c: CommunityInputs, p: Parameters) -> Outcome:
+    """The community has, or shares, elderly care, childcare, a health station, a micro fire station and fitness facilities.
+
+    Source: “因地制宜统筹设置养老服务设施、托育点、卫生服务中心(站)、微型消防站、体育健身设施”.
+    Passes when the community's facilities include a facility of every kind in
+    ``service_set_kinds``. A shared facility (统筹设置: one set up for several communities) counts
+    when the community lists it among its facilities; the data format has no mark of sharing.
+    The sentence goes on (家政服务点、维修点、便利店…以及公共阅读和双创空间等): only the five public
+    facilities the catalogue names are required. A missing facility list is UNKNOWN.
+    """
+    kinds = p.service_set_kinds
+    present = c.facilities.present_count(kinds)
+    return at_least(present, float(len(kinds)), inputs={
+        "service facilities present / 已有服务设施类别数": (present, ""),
+    }, note="required / 必备: " + "、".join(FACILITY_KINDS.term(k).zh for k in kinds))

@@ -39,3 +39,14 @@ def committees_required(c: CommunityInputs, p: Parameters) -> Outcome:
     return at_least(count, float(len(keys)), inputs={
         "required committees present / 已设必备委员会数": (count, ""),
     }, note="required / 必备: " + ", ".join(keys))
+
+
+@formula("jiangsu.councils.residents_council")
+def residents_council(c: CommunityInputs, p: Parameters) -> Outcome:
+    """A residents' (villagers') council exists.
+
+    Source: “普遍设立议事协商平台,探索建立多元主体组成的村(居)民议事会”. Passes when ``bodies``
+    holds ``residents_council``; a missing ``bodies`` list is UNKNOWN. 探索建立 ("explore
+    setting up") makes the rule advisory; who sits on the council (多元主体) is not checked.
+    """
+    return condition(c.has_tag("bodies", "residents_council"))

@@ -19,16 +19,6 @@ def one_shoulder_held(c) -> Tri:
     return c.staff.any(Tri(both))
 
 
-def _share_among_known(region, held: Tri, counted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per region: the share of *counted* communities with *held* true among those where it is known,
-    and how many are known (the share is NaN where none is)."""
-    known = counted & held.known
-    n_known = region.count(known)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        share = region.count(known & held.is_true) / n_known
-    return np.where(n_known > 0, share, np.nan), n_known
-
-
 @formula("jiangsu.leadership.one_shoulder", increasing=["staff.certified"])
 def one_shoulder(c: CommunityInputs, p: Parameters) -> Outcome:
     """The party secretary is also the committee director (“一肩挑”).
@@ -57,11 +47,11 @@ def one_shoulder_share(c: CommunityInputs, p: Parameters) -> Outcome:
     province = c.regions("province")
     held = one_shoulder_held(c)
     selected = c.selected.is_true
-    share, n_known = _share_among_known(province, held, selected)
+    share, n_known = province.share_known(held, Tri(selected))
     low, high, total = province.share(held)
     rural = c.area_is("rural")
-    villages, _ = _share_among_known(province, held, selected & rural.is_true)
-    communities, _ = _share_among_known(province, held, selected & rural.is_false)
+    villages, _ = province.share_known(held, Tri(selected & rural.is_true))
+    communities, _ = province.share_known(held, Tri(selected & rural.is_false))
     n = province.n
     return measure(share, inputs={
         "communities counted / 村(社区)数": (total, ""),
@@ -73,3 +63,40 @@ def one_shoulder_share(c: CommunityInputs, p: Parameters) -> Outcome:
         "reported, villages / 来源报告村比例": (np.full(n, p.reported_one_shoulder_share_villages), ""),
         "reported, communities / 来源报告社区比例": (np.full(n, p.reported_one_shoulder_share_communities), ""),
     })
+
+
+def _split_share(c, p, reported: float):
+    """The “一肩挑” share among the communities the rule selects (its area types), beside the source's figure."""
+    province = c.regions("province")
+    held = one_shoulder_held(c)
+    share, n_known = province.share_known(held)
+    low, high, total = province.share(held)
+    return measure(share, inputs={
+        "counted / 计入数": (total, ""),
+        "with a staff list / 有工作人员名单的数": (n_known, ""),
+        "share if the others had none / 比例下限": (low, ""),
+        "share if the others all had it / 比例上限": (high, ""),
+        "reported by the source / 来源报告比例": (np.full(province.n, reported), ""),
+    }, note=f"source / 来源: {reported:.1%}")
+
+
+@formula("jiangsu.leadership.one_shoulder_share_villages")
+def one_shoulder_share_villages(c: CommunityInputs, p: Parameters) -> Outcome:
+    """The share of a province's villages with “一肩挑” (an indicator), beside the source's 97.5 %.
+
+    Source: “村(社区)“一肩挑”比例分别为97.5%、94.6%”: the first figure is the villages'. The rule
+    selects ``rural`` communities; the share is over those whose staff list is given (as in
+    :func:`one_shoulder_share`), with the bounds as inputs.
+    """
+    return _split_share(c, p, p.reported_one_shoulder_share_villages)
+
+
+@formula("jiangsu.leadership.one_shoulder_share_communities")
+def one_shoulder_share_communities(c: CommunityInputs, p: Parameters) -> Outcome:
+    """The share of a province's communities with “一肩挑” (an indicator), beside the source's 94.6 %.
+
+    Source: “村(社区)“一肩挑”比例分别为97.5%、94.6%”: the second figure is the communities'. The
+    rule selects central urban, urban and township communities; the share is over those whose
+    staff list is given, with the bounds as inputs.
+    """
+    return _split_share(c, p, p.reported_one_shoulder_share_communities)

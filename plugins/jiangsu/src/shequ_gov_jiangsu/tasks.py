@@ -20,10 +20,13 @@ def access_list(c: CommunityInputs, p: Parameters) -> Outcome:
     """Every task the community carries is on the access list (事项准入清单).
 
     Source: “主体责任、事项准入和负面事项“三张清单”为抓手”.
-    A task with ``on_access_list`` false is a violation; one where it is not given is unknown.
-    As catalogued, every task counts, the community's own self-governance items included.
+    A task handed to the community (its role ``responsible`` or ``assisting``) with
+    ``on_access_list`` false is a violation; one where either is not given may be one (unknown).
+    The community's own self-governance items (``role = self``) belong on the 主体责任 list, not
+    the access list (second reading: the sentence names three lists as instruments), and are not
+    judged by this rule.
     """
-    off_list = ~c.tasks.flag("on_access_list")
+    off_list = ~c.tasks.flag("on_access_list") & c.task_handed_down()
     return no_violations("tasks", off_list, c.tasks, inputs={
         "tasks / 事项数": (c.tasks.count(), ""),
     })

@@ -47,6 +47,20 @@ def assist_funded(c: CommunityInputs, p: Parameters) -> Outcome:
     return no_violations("tasks", offending, c.tasks, inputs={"tasks / 事项数": (c.tasks.count(), "")})
 
 
+@formula("kaizhou.tasks.access_list", decreasing=_NEGATIVE)
+def access_list(c: CommunityInputs, p: Parameters) -> Outcome:
+    """Every task handed to the committee is on the access list (社区工作准入制度).
+
+    Source: “依据…建立社区工作准入制度,应由基层政府履行的法定职责,不得随意要求村(居)委会承担”.
+    A task offends where it is handed to the community (its role ``responsible`` or
+    ``assisting``) and ``on_access_list`` is false; the community's own self-governance items
+    (``self``) are on the 自治事项清单 and not judged. A task off the list whose role (or whose
+    listing) is not given is unknown.
+    """
+    offending = ~c.tasks.flag("on_access_list") & c.task_handed_down()
+    return no_violations("tasks", offending, c.tasks, inputs={"tasks / 事项数": (c.tasks.count(), "")})
+
+
 @formula("kaizhou.plaques.allowed")
 def plaques_allowed(c: CommunityInputs, p: Parameters) -> Outcome:
     """The only plaques outside are those of the four permitted bodies.

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from shequ_gov import formula
-from shequ_gov.rules import CommunityInputs, Outcome, Parameters, Tri, at_least, compare, condition
+from shequ_gov.rules import CommunityInputs, Outcome, Parameters, Range, at_least, compare, condition
 
 #: "每百户": the standard is stated per 100 households (a unit of the parameter, not a threshold).
 HOUSEHOLDS_PER_UNIT = 100.0
@@ -40,18 +40,6 @@ def area_per_households(c: CommunityInputs, p: Parameters) -> Outcome:
     })
 
 
-def share_reaches(low: np.ndarray, high: np.ndarray, target: float) -> Tri:
-    """Whether a share known only within [low, high] reaches *target*.
-
-    True where ``low >= target``, false where ``high < target``, unknown in between (and where
-    the share is undefined, NaN). The comparison is the library's (a share exactly at the
-    target reaches it).
-    """
-    surely = compare(low, target, ">=")
-    maybe = compare(high, target, ">=")
-    return Tri(surely.is_true, surely.is_true | maybe.is_false)
-
-
 @formula("kaizhou.facilities.area_share_target", increasing=["facility_area:service_housing"],
          decreasing=["households"])
 def area_share_target(c: CommunityInputs, p: Parameters) -> Outcome:
@@ -71,7 +59,7 @@ def area_share_target(c: CommunityInputs, p: Parameters) -> Outcome:
     district = c.regions("district")
     low, high, total = district.share(meets)
     target = p.facility_area_share_target
-    result = share_reaches(low, high, target)
+    result = at_least(Range(low, high), target).result
     return condition(result, measured=low, required=target, inputs={
         "communities counted / 社区数": (total, ""),
         "communities meeting the standard / 达标社区数": (district.count(c.selected.is_true & meets.is_true), ""),

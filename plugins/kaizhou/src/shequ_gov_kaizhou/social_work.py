@@ -5,10 +5,8 @@ Source: 开州府办发〔2020〕113号, parts 二 (社会组织) and 三 (社�
 
 from __future__ import annotations
 
-import numpy as np
-
 from shequ_gov import formula
-from shequ_gov.rules import CommunityInputs, Outcome, Parameters, Tri, at_least, compare, condition
+from shequ_gov.rules import CommunityInputs, Outcome, Parameters, Range, at_least, condition
 
 
 @formula("kaizhou.staffing.social_workers", increasing=["staff.certified"])
@@ -16,23 +14,19 @@ def social_workers(c: CommunityInputs, p: Parameters) -> Outcome:
     """Certified social workers: at least 2 in an urban community, at least 1 in a rural one.
 
     Source: “城市社区配备至少2名、农村社区配备至少1名社会工作者”.
-    The required number is ``social_workers_min_urban`` for central urban and urban communities
-    and ``social_workers_min_rural`` for township and rural ones (township communities count as
-    rural; 社会工作者 is read as a certified social worker, ``certified_social_worker``). Staff
-    whose certification is not given may or may not count: PASS where the surely certified
-    reach the requirement, FAIL where even counting them all does not, UNKNOWN otherwise (and
-    where the area type or the staff list is missing).
+    The required number is ``social_workers_min`` for the community's area type (2 for central
+    urban and urban, 1 for township and rural: township communities count as rural; 社会工作者 is
+    read as a certified social worker, ``certified_social_worker``). Staff whose certification is
+    not given may or may not count, and a missing area type leaves the requirement between 1 and
+    2: the count and the requirement are both ranges, PASS where the surely certified reach every
+    possible requirement, FAIL where even counting every unsure member misses every one, UNKNOWN
+    otherwise (and where the staff list is missing).
     """
     certified = c.staff.flag("certified_social_worker")
     n_sure = c.staff.count(certified.is_true)
     n_maybe = n_sure + c.staff.count(~certified.known)
-    urban = c.urban
-    required = np.where(urban.is_true, p.social_workers_min_urban,
-                        np.where(urban.is_false, p.social_workers_min_rural, np.nan))
-    surely = compare(n_sure, required, ">=")
-    maybe = compare(n_maybe, required, ">=")
-    result = Tri(surely.is_true, surely.is_true | maybe.is_false)
-    return at_least(n_sure, required, unit="worker", result=result, inputs={
+    required = c.by_category(p.social_workers_min)
+    return at_least(Range(n_sure, n_maybe), required, unit="worker", inputs={
         "certified social workers / 持证社会工作者": (n_sure, "worker"),
         "staff with certification not given / 未注明是否持证": (n_maybe - n_sure, "worker"),
         "staff / 工作人员数": (c.staff_count(), "worker"),
@@ -70,13 +64,19 @@ def incubation_bases(c: CommunityInputs, p: Parameters) -> Outcome:
     street_base = streets.flag("incubation_base")
     every_street = district.children_all(street_base, "street")
     return condition(own & every_street, inputs={
-        "district's own base / 区级孵化基地": (_as_number(own), ""),
+        "district's own base / 区级孵化基地": (own.as_float(), ""),
         "streets / 镇乡(街道)数": (district.children_count("street"), ""),
         "streets without a base / 无孵化基地的镇乡(街道)": (district.children_count("street", street_base.is_false), ""),
         "streets not reported / 未报告的镇乡(街道)": (district.children_count("street", ~street_base.known), ""),
     })
 
 
-def _as_number(t: Tri) -> np.ndarray:
-    """A Tri as 1 / 0 / NaN, for explanations."""
-    return np.where(t.known, t.value.astype(np.float64), np.nan)
+@formula("kaizhou.social_orgs.community_incubation_base")
+def community_incubation_base(c: CommunityInputs, p: Parameters) -> Outcome:
+    """The community (the 村(社区) tier) has an incubation base for social organisations.
+
+    Source: “建立区、镇乡(街道)、村(社区)三级社会组织孵化基地”: the third of the three tiers.
+    Passes when the community's facilities include one of kind ``incubation_base``; a missing
+    facility list is UNKNOWN. The district and street tiers are ``kaizhou.social_orgs.incubation_bases``.
+    """
+    return condition(c.has_facility("incubation_base"))

@@ -56,11 +56,8 @@ def service_station_share(c: CommunityInputs, p: Parameters) -> Outcome:
     meets = at_least(_station_area(c), p.service_station_min_area).result
     provinces = c.regions("province")
     low, high, total = provinces.share(meets)
-    counted = c.selected.is_true & meets.known
-    n_known = provinces.count(counted)
-    n_meeting = provinces.count(counted & meets.is_true)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        value = np.where(n_known > 0, n_meeting / n_known, np.nan)
+    value, n_known = provinces.share_known(meets)
+    n_meeting = provinces.count(c.selected.is_true & meets.is_true)
     n_unknown = provinces.count(c.selected.is_true & ~meets.known) + provinces.count(~c.selected.known)
     reported = np.full(provinces.n, float(p.reported_station_share))
     return measure(value, unit="", inputs={

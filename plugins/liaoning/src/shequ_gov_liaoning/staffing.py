@@ -1,6 +1,7 @@
-"""Liaoning: community workers' pay against the local average wage (社区工作者报酬).
+"""Liaoning: community workers' pay against the local average wage (社区工作者报酬), and the
+professional allowance of certified social workers (职业津贴).
 
-One rule, from the 2020 reply's next steps. It compares each worker's pay with a region field,
+Two rules, from the 2020 reply's next steps. The first compares each worker's pay with a region field,
 the city's previous-year average social wage (``average_annual_wage`` on the city), read
 through ``c.ancestor_value``.
 """
@@ -10,10 +11,12 @@ from __future__ import annotations
 import numpy as np
 
 from shequ_gov import formula, ureg
-from shequ_gov.rules import CommunityInputs, Outcome, Parameters, at_least
+from shequ_gov.rules import CommunityInputs, Outcome, Parameters, Tri, at_least, no_violations
 
 #: Months in a year, from the unit registry (yuan/month → yuan/year), not a literal.
 MONTHLY_TO_ANNUAL = float(ureg.Quantity(1, "yuan/month").to("yuan/year").magnitude)
+#: "给予职业津贴" names no amount: an allowance is any amount above zero (a structural test).
+NO_ALLOWANCE = 0.0
 
 
 @formula("liaoning.staffing.pay_vs_average_wage", increasing=["staff.monthly_pay"],
@@ -47,3 +50,28 @@ def pay_vs_average_wage(c: CommunityInputs, p: Parameters) -> Outcome:
         "staff below the wage / 低于平均工资的人数": (c.staff.count(each_reaches.is_false), ""),
         "staff whose pay is missing / 报酬缺失的人数": (c.staff.count(~known_pay), ""),
     }, note="every worker's monthly pay × 12 ≥ the city's average annual wage / 每名社区工作者年报酬不低于当地社会平均工资")
+
+
+@formula("liaoning.staffing.social_work_allowance", increasing=["staff.social_work_allowance"])
+def social_work_allowance(c: CommunityInputs, p: Parameters) -> Outcome:
+    """Every staff member with a social-work qualification receives a professional allowance.
+
+    Source: "对获得社会工作职业资格的给予职业津贴". A member offends where
+    ``certified_social_worker`` is true and ``social_work_allowance`` (yuan/month) is 0: the
+    source names no amount, so any allowance above zero is one (a structural test, no
+    parameter). A certified member whose allowance is not given, or a member with no allowance
+    whose certification is not given, may offend (UNKNOWN unless another surely does); members
+    without the qualification are not concerned. An empty staff list passes; a missing one is
+    UNKNOWN. 社会工作职业资格 is read as ``certified_social_worker``; the sentence is a next step
+    of the 2020 reply (advisory).
+    """
+    allowance = c.staff.column("social_work_allowance")
+    certified = c.staff.flag("certified_social_worker")
+    with np.errstate(invalid="ignore"):
+        none_paid = Tri(allowance <= NO_ALLOWANCE, ~np.isnan(allowance))
+    offending = certified & none_paid
+    return no_violations("staff", offending, c.staff, inputs={
+        "certified social workers / 持证社会工作者": (c.staff.count(certified.is_true), "worker"),
+        "of them with an allowance / 其中领取职业津贴": (c.staff.count(certified.is_true & none_paid.is_false), "worker"),
+        "staff / 社区工作者人数": (c.staff_count(), "worker"),
+    }, note="every certified social worker receives an allowance > 0 / 持证社会工作者均领取职业津贴")

@@ -6,13 +6,9 @@ The plaques hung outside are in :mod:`.plaques`; the 三位一体 structure in :
 
 from __future__ import annotations
 
-import numpy as np
-
 from shequ_gov import formula
-from shequ_gov.rules import CommunityInputs, Outcome, Parameters, at_least, compare
+from shequ_gov.rules import CommunityInputs, Outcome, Parameters, Range, at_least
 from shequ_gov.vocab import FACILITY_KINDS, UNIFIED
-
-from ._helpers import as_float, judged
 
 
 @formula("loudi.facilities.service_housing_area", increasing=["facility_area:service_housing"])
@@ -23,20 +19,18 @@ def service_housing_area(c: CommunityInputs, p: Parameters) -> Outcome:
     ``new_build_service_housing_min_area`` for a newly built community (``new_build`` true), and
     at least ``service_housing_min_area`` otherwise.
 
-    In three-valued logic: area ≥ 600 m² OR (not new_build AND area ≥ 400 m²). Where
-    ``new_build`` is missing the verdict is still known outside 400–600 m² (≥ 600 passes either
-    way, < 400 fails either way) and UNKNOWN only in between. The requirement shown is the
-    new-build minimum where the community is surely newly built, the general minimum elsewhere.
+    Where ``new_build`` is missing the requirement is known only to lie between the two minimums
+    (a :class:`~shequ_gov.rules.Range`): the verdict is still known outside 400–600 m² (≥ 600
+    passes either way, < 400 fails either way) and UNKNOWN only in between. The requirement shown
+    is the one the verdict rests on (the new-build minimum for a PASS of a community that may be
+    new, the general one for a FAIL).
     """
     area = c.facility_area("service_housing")
     new = c.flag("new_build")
-    meets_new = compare(area, p.new_build_service_housing_min_area, ">=")
-    meets_general = compare(area, p.service_housing_min_area, ">=")
-    result = meets_new | (~new & meets_general)
-    required = np.where(new.is_true, p.new_build_service_housing_min_area, p.service_housing_min_area)
-    return judged(result, area, required, op=">=", unit="m**2", inputs={
+    required = Range.either(new, p.new_build_service_housing_min_area, p.service_housing_min_area)
+    return at_least(area, required, unit="m**2", inputs={
         "public service housing area / 公共服务用房面积": (area, "m**2"),
-        "newly built (1 yes, 0 no) / 新建社区": (as_float(new), ""),
+        "newly built (1 yes, 0 no) / 新建社区": (new.as_float(), ""),
     })
 
 

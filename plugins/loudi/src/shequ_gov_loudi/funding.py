@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from shequ_gov import formula
 from shequ_gov.rules import CommunityInputs, Outcome, Parameters, at_least
 
@@ -12,22 +10,20 @@ from shequ_gov.rules import CommunityInputs, Outcome, Parameters, at_least
 def operating(c: CommunityInputs, p: Parameters) -> Outcome:
     """村級運轉經費達到8萬元以上,城市社區運轉經費達到20萬元以上,中心城區社區達到25萬元以上,鄉鎮社區達到10萬元以上.
 
-    Passes when the annual operating funds are at least the minimum for the community's area type:
-    ``operating_funds_min_rural`` (村級), ``_township`` (鄉鎮社區), ``_urban`` (城市社區) or
-    ``_central_urban`` (中心城區社區). The amounts have no period in the source and are read as
-    yearly; 以上 ("and above") includes the amount itself. UNKNOWN where the area type (hence the
-    requirement) or the funds are missing.
+    Passes when the annual operating funds are at least ``operating_funds_min`` for the
+    community's area type (one parameter keyed by area type: 村級 rural, 鄉鎮社區 township, 城市社區
+    urban, 中心城區社區 central urban). The amounts have no period in the source and are read as
+    yearly; 以上 ("and above") includes the amount itself. Where the area type is missing the
+    minimum is known to lie between the smallest and the largest: funds above every minimum pass,
+    below every one fail, and only in between is the verdict UNKNOWN (as with missing funds).
     """
     funds = c.number("funding.operating")
-    required = np.full(c.n, np.nan)
-    for area_type, minimum in (("rural", p.operating_funds_min_rural),
-                               ("township", p.operating_funds_min_township),
-                               ("urban", p.operating_funds_min_urban),
-                               ("central_urban", p.operating_funds_min_central_urban)):
-        required = np.where(c.area_is(area_type).is_true, minimum, required)
+    required = c.by_category(p.operating_funds_min)
     return at_least(funds, required, unit="yuan/year", inputs={
         "operating funds / 运转经费": (funds, "yuan/year"),
-        "minimum for the area type / 该类型社区最低额": (required, "yuan/year"),
+        "minimum for the area type / 该类型社区最低额": (required.exact, "yuan/year"),
+        "lowest minimum it could be / 可能的最低额下限": (required.low, "yuan/year"),
+        "highest minimum it could be / 可能的最低额上限": (required.high, "yuan/year"),
     })
 
 

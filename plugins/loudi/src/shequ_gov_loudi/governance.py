@@ -5,10 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from shequ_gov import formula
-from shequ_gov.rules import CommunityInputs, Outcome, Parameters, Tri, condition
+from shequ_gov.rules import CommunityInputs, Outcome, Parameters, Tri, at_least, condition
 from shequ_gov.vocab import BODIES, FACILITY_KINDS
-
-from ._helpers import as_float, keys_present
 
 
 def _term(key: str):
@@ -22,8 +20,8 @@ def _parts(c, keys) -> list[Tri]:
             raise ValueError(f"three_in_one_components: {key!r} is neither a key of bodies nor a facility kind")
     bodies = [k for k in keys if k in BODIES]
     places = [k for k in keys if k not in BODIES]
-    has_body = keys_present(c, c.bodies, bodies, "key")
-    has_place = keys_present(c, c.facilities, places)
+    has_body = c.bodies.keys_present(bodies, "key")
+    has_place = c.facilities.keys_present(places)
     found = {k: Tri(has_body[:, j], c.bodies.known) for j, k in enumerate(bodies)}
     found |= {k: Tri(has_place[:, j], c.facilities.known) for j, k in enumerate(places)}
     return [found[k] for k in keys]
@@ -44,7 +42,25 @@ def three_in_one(c: CommunityInputs, p: Parameters) -> Outcome:
     for t in parts[1:]:
         result = result & t
     present = np.where(result.known, sum(t.is_true.astype(np.float64) for t in parts), np.nan)
-    inputs = {f"{_term(k).en} (1 yes, 0 no) / {_term(k).zh}": (as_float(t), "")
+    inputs = {f"{_term(k).en} (1 yes, 0 no) / {_term(k).zh}": (t.as_float(), "")
               for k, t in zip(p.three_in_one_components, parts)}
     return condition(result, measured=present, required=float(len(parts)), unit="", inputs=inputs,
                      note="三位一体: " + "、".join(_term(k).zh for k in p.three_in_one_components))
+
+
+@formula("loudi.governance.bodies")
+def bodies(c: CommunityInputs, p: Parameters) -> Outcome:
+    """推選產生新一屆居民小組長,居務監督委員會、居民議事會等組織.
+
+    Passes when the community's ``bodies`` hold every key of ``required_bodies``: the residents'
+    affairs supervision committee (居務監督委員會) and the residents' council (居民議事會). The
+    list ends in 等; only the two named are required (the residents' group leaders, 居民小組長,
+    are people, not a body). The sentence reports what each committee did after the election;
+    the rule reads it as a standard from the date of the reply. A missing ``bodies`` list is
+    UNKNOWN. The measured value is how many of them exist.
+    """
+    keys = p.required_bodies
+    present = c.bodies.present_count(keys, "key")
+    return at_least(present, float(len(keys)), unit="", inputs={
+        "required bodies present / 已建组织数": (present, ""),
+    }, note="required / 必备: " + "、".join(BODIES.term(k).zh for k in keys))

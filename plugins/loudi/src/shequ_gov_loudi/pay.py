@@ -7,8 +7,6 @@ import numpy as np
 from shequ_gov import formula
 from shequ_gov.rules import CommunityInputs, Outcome, Parameters, Tri, compare, no_violations
 
-from ._helpers import child_min
-
 #: Role groups of the sentence (正職, 副職, 委員) and the parameter holding each group's floor.
 ROLE_GROUPS = (
     (("secretary", "director"), "base_pay_min_chief"),
@@ -39,6 +37,6 @@ def base(c: CommunityInputs, p: Parameters) -> Outcome:
     offending = Tri(covered & meets.is_false, ~covered | meets.known)
     return no_violations("staff", offending, c.staff, inputs={
         "committee members covered / 两委成员人数": (c.staff.count(covered), ""),
-        "lowest pay of a covered member / 两委成员最低月报酬": (child_min(c.staff, pay, covered), "yuan/month"),
+        "lowest pay of a covered member / 两委成员最低月报酬": (c.staff.min(pay, covered), "yuan/month"),
     }, note=(f"floors / 标准: 正职 {p.base_pay_min_chief:g}, 副职 {p.base_pay_min_deputy:g}, "
              f"委员 {p.base_pay_min_member:g} yuan/month"))

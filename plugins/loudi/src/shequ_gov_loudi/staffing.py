@@ -10,8 +10,6 @@ import numpy as np
 from shequ_gov import formula
 from shequ_gov.rules import CommunityInputs, Outcome, Parameters, Tri, compare, condition, no_violations
 
-from ._helpers import run_lengths
-
 
 @formula("loudi.staffing.ratio", decreasing=["households"])
 def ratio(c: CommunityInputs, p: Parameters) -> Outcome:
@@ -78,3 +76,22 @@ def _members_with_run(flag: np.ndarray, owner: np.ndarray, year: np.ndarray, yea
     rows = np.flatnonzero(flag)
     long_enough = run_lengths(owner[rows], year[rows]) >= years
     return np.bincount(owner[rows][long_enough], minlength=n_staff) > 0
+
+
+def run_lengths(owner: np.ndarray, year: np.ndarray) -> np.ndarray:
+    """For each row of an (owner, year)-sorted table of flagged rows (say, incompetent ratings): how
+    many consecutive years, ending with this row's year, its owner has rows.
+
+    A run continues from one row to the next when both belong to the same owner and their years
+    differ by exactly one; a missing year breaks it. Because years are unique per owner and the
+    full table is sorted the same way, two flagged ratings one year apart are neighbours here too,
+    so the caller can pass only the (few) flagged rows.
+    """
+    n = len(owner)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    cont = np.zeros(n, dtype=bool)
+    cont[1:] = (owner[1:] == owner[:-1]) & (year[1:].astype(np.int64) == year[:-1].astype(np.int64) + 1)
+    idx = np.arange(n, dtype=np.int64)
+    start = np.maximum.accumulate(np.where(cont, 0, idx))
+    return idx - start + 1

@@ -32,7 +32,6 @@ def resident_weight(c: CommunityInputs, p: Parameters) -> Outcome:
         "residents' weight / 居民(服务对象)评价权重": (residents, ""),
         "street's weight / 街道评价权重": (street, ""),
         "departments' weight / 职能部门评价权重": (departments, ""),
-        "appeal period (1 yes, 0 no) / 申诉期(1 有, 0 无)": (
-            np.where(appeal.known, appeal.value.astype(np.float64), np.nan), ""),
+        "appeal period (1 yes, 0 no) / 申诉期(1 有, 0 无)": (appeal.as_float(), ""),
     }, note="residents' weight ≥ the street's and the departments' weights, and an appeal period / "
             "居民权重不低于街道和职能部门权重,且设申诉期")

@@ -65,7 +65,7 @@ def resources_follow(c: CommunityInputs, p: Parameters) -> Outcome:
     ``legal_basis`` hold. A task with its role or a flag not given is UNKNOWN unless another
     task surely offends. The "相应的工作职权" (powers) are not in the data and not checked.
     """
-    handed_down = c.task_role_is("responsible") | c.task_role_is("assisting")
+    handed_down = c.task_handed_down()
     resourced = c.tasks.flag("funded") & c.tasks.flag("legal_basis")
     offending = handed_down & ~resourced
     return no_violations("tasks", offending, c.tasks, inputs={
