@@ -33,7 +33,10 @@ test: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/python -m sphinx -W --keep-going -q -b html docs docs/_build/html
 
+# The optional OpenFisca peer (extra [peers]) is installed here, not for the tests; if it cannot be
+# installed the openfisca_peer step records that it was skipped.
 bench: $(STAMP)
+	-$(BIN)/python -m pip install --quiet -e ".[peers]"
 	$(BIN)/python -m benchmarks
 
 clean:

@@ -40,7 +40,7 @@ class Block:
     """
 
     __slots__ = ("rule", "policy", "level", "codes", "included", "status", "outcome", "error", "seconds",
-                 "_region_rows", "parameters_read")
+                 "_region_rows", "parameters_read", "rule_seconds")
 
     def __init__(self, rule: Rule, policy: Policy, level: Level, codes: np.ndarray, included: np.ndarray,
                  status: np.ndarray, outcome: Outcome | None, error: str | None, seconds: float,
@@ -53,8 +53,9 @@ class Block:
         self.status = status
         self.outcome = outcome
         self.error = error
-        self.seconds = seconds
+        self.seconds = seconds  # the whole of the rule's evaluation, engine work included
         self._region_rows = region_rows
+        self.rule_seconds = 0.0  # the rule's own function alone (the rest is the engine's share)
 
     def row(self, code: int) -> int:
         i = int(np.searchsorted(self.codes, code))
@@ -76,6 +77,31 @@ class Block:
         if o is None or o.required is None:
             return None
         return self._judged(o.required)
+
+    def _value_at(self, values: Any, row: int) -> float:
+        if self.status[row] in (S_NA, S_ERROR):
+            return np.nan
+        return float(values[row]) if np.ndim(values) else float(values)
+
+    def measured_at(self, row: int) -> float | None:
+        """:meth:`measured` of one subject (None where the rule reports no measured value), in O(1)."""
+        o = self.outcome
+        return None if o is None or o.measured is None else self._value_at(o.measured, row)
+
+    def required_at(self, row: int) -> float | None:
+        """:meth:`required` of one subject, in O(1)."""
+        o = self.outcome
+        return None if o is None or o.required is None else self._value_at(o.required, row)
+
+    def shortfall_at(self, row: int) -> float | None:
+        """:meth:`shortfall` of one subject, in O(1) (the same arithmetic on one element)."""
+        o = self.outcome
+        m, r = self.measured_at(row), self.required_at(row)
+        if o is None or m is None or r is None or o.op not in (">=", "<=", "none", "between"):
+            return None
+        if self.status[row] != S_FAIL:
+            return np.nan
+        return r - m if o.op == ">=" else m - r if o.op in ("<=", "none") else abs(m - r)
 
     def shortfall(self) -> np.ndarray | None:
         """How far each FAIL is from passing (in the rule's unit); NaN elsewhere."""
@@ -165,6 +191,7 @@ def evaluate(dataset: Dataset, policies: Any = None, *, as_of: dt.date | str | N
         params = pol.params(day)
         for rule in pol.rules:
             blocks.append(_run(rule, pol, inputs, st, day, mode, jur_c, params))
+    inputs._cache.clear()  # the evaluation's aggregates go now, not at the next cyclic collection
     return Report(dataset, pols, blocks, day, mode)
 
 
@@ -196,6 +223,7 @@ def _run(rule: Rule, pol: Policy, inputs: CommunityInputs, st: Any, day: dt.date
     status = np.full(n, S_NA, dtype=np.int8)
     outcome = None
     error = None
+    rule_s = 0.0
     missing_params = [name for name in rule.parameters if params[name] is None]
     read: tuple[str, ...] | None = None
     if rule.in_force(day) and not missing_params and applicable.any():
@@ -204,8 +232,10 @@ def _run(rule: Rule, pol: Policy, inputs: CommunityInputs, st: Any, day: dt.date
             sel = Tri(in_scope_c)
             c = inputs.with_selection(sel & area if area is not None else sel)
         p = params.for_rule(rule)  # only the declared parameters; reads recorded for the explanation
+        t_rule = time.perf_counter()
         try:
             outcome = rule.function(c, p)
+            rule_s = time.perf_counter() - t_rule
             _check_outcome(outcome, n, rule, inputs)
         except (Exception, SystemExit) as exc:  # a broken rule (even one calling sys.exit) must not stop the others
             error = f"{type(exc).__name__}: {exc}"
@@ -214,21 +244,97 @@ def _run(rule: Rule, pol: Policy, inputs: CommunityInputs, st: Any, day: dt.date
                 + "".join(traceback.format_exception_only(exc)).strip()), stacklevel=2)
             status[applicable] = S_ERROR
             outcome = None
+            rule_s = time.perf_counter() - t_rule
         read = p.read
         if rule.area_types_parameter is not None and read is not None:  # read by the engine, for the rule
             read = tuple(dict.fromkeys((*read, rule.area_types_parameter)))
         if outcome is not None:
-            res = outcome.result
-            ok = applicable
-            if area is not None and level is Level.COMMUNITY:
-                status[applicable & ~area.known] = S_UNKNOWN
-                ok = applicable & area.is_true
-            status[ok & res.is_true] = S_MEASURED if outcome.indicator else S_PASS
-            status[ok & res.is_false] = S_FAIL
-            status[ok & ~res.known] = S_UNKNOWN
+            status = _statuses(outcome, applicable, area if level is Level.COMMUNITY else None)
+            _compact(outcome, inputs._cache.setdefault("_compact_memo", {}))
     block = Block(rule, pol, level, codes, included, status, outcome, error, time.perf_counter() - t0, region_rows)
     block.parameters_read = read
+    block.rule_seconds = rule_s
     return block
+
+
+def _statuses(outcome: Outcome, applicable: np.ndarray, area: Tri | None) -> np.ndarray:
+    """The status column of a rule that ran: one table lookup over (judged, known, true) per subject.
+
+    Not applicable where the rule does not apply; UNKNOWN where the community's area type is
+    missing (for rules limited to area types) or the result is unknown; else FAIL or PASS
+    (MEASURED for an indicator).
+    """
+    res = outcome.result
+    ok = applicable if area is None else applicable & area.is_true
+    idx = np.add(res.known, res.value, dtype=np.uint8)  # 0 unknown, 1 false, 2 true (value implies known)
+    idx += 1
+    idx *= ok
+    if area is not None:
+        idx += applicable & ~area.known  # disjoint from ok: area type missing → UNKNOWN
+    lut = np.array([S_NA, S_UNKNOWN, S_FAIL, S_MEASURED if outcome.indicator else S_PASS], dtype=np.int8)
+    return lut[idx]
+
+
+class PackedMask:
+    """A boolean mask over a child table's rows kept at one bit per row (for explanations).
+
+    Indexing with a row gives that row's bool; ``np.asarray`` gives the whole mask back.
+    """
+
+    __slots__ = ("bits", "n")
+
+    def __init__(self, mask: np.ndarray):
+        self.bits = np.packbits(mask)
+        self.n = len(mask)
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i: int) -> bool:
+        if not -self.n <= i < self.n:
+            raise IndexError(i)
+        i %= self.n
+        return bool(self.bits[i >> 3] >> (7 - (i & 7)) & 1)
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        out = np.unpackbits(self.bits, count=self.n).astype(bool)
+        return out if dtype is None else out.astype(dtype)
+
+
+def _compact(outcome: Outcome, memo: dict[int, tuple[Any, Any]]) -> None:
+    """Keep what the report needs of a rule's outcome, in the smallest exact form.
+
+    The three-valued result goes (the status column holds it); float columns (measured,
+    required, bounds, explanation inputs) are stored as float16 or float32 where that holds every
+    value exactly (counts, whole yuan, …), so exports and explanations read the same numbers;
+    violation masks keep one bit per record. Arrays shared by several rules are compacted once
+    (*memo*, per evaluation); read-only arrays (the dataset's own columns) are kept as they are.
+    """
+    def small(a: Any) -> Any:
+        if not isinstance(a, np.ndarray) or a.dtype != np.float64 or a.ndim != 1 or not a.flags.writeable:
+            return a
+        hit = memo.get(id(a))
+        if hit is not None and hit[0] is a:
+            return hit[1]
+        out = a
+        with np.errstate(over="ignore", invalid="ignore"):
+            # exact where the only unequal elements are the NaNs (NaN != NaN): two compares, no isnan
+            nans = np.count_nonzero(np.isnan(a))
+            for dtype in (np.float32,):  # (float16 would hold counts too, but converting to it is slow)
+                small_a = a.astype(dtype)
+                if np.count_nonzero(small_a != a) == nans:
+                    out = small_a
+                    break
+        memo[id(a)] = (a, out)
+        return out
+
+    outcome.result = None  # the status column holds it now
+    outcome.measured = small(outcome.measured)
+    outcome.required = small(outcome.required)
+    outcome.low, outcome.high = small(outcome.low), small(outcome.high)
+    outcome.inputs = {k: (small(arr), unit) for k, (arr, unit) in outcome.inputs.items()}
+    outcome.violations = {k: PackedMask(m) if isinstance(m, np.ndarray) and m.dtype == bool and m.ndim == 1 else m
+                          for k, m in outcome.violations.items()}
 
 
 #: Largest magnitude an outcome's number may have: beyond it differences overflow to infinity.

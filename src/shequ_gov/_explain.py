@@ -182,7 +182,7 @@ def build(report: "Report", b: "Block", row: int, code: str) -> Explanation:
     """The explanation of the verdict at *row* of block *b* (the unit *code*) in *report*."""
     f = report.finding(code, b.rule.id)
     rule, o = b.rule, b.outcome
-    unit_obj = report.dataset[code]
+    unit_obj = report._unit_brief(code)  # the name and area type from its row: O(log n)
 
     inputs: list[ExplainedInput] = []
     if o is not None and o.inputs:

@@ -206,6 +206,15 @@ def _unit_label(unit: str) -> str:
     return _UNIT_LABELS.get(unit, unit)
 
 
+#: How people write a canonical unit in Chinese tables, and the decimals worth showing in it.
+_UNIT_DISPLAY = {"m**2": ("m²", 2), "yuan/year": ("元/年", 2), "yuan/month": ("元/月", 2), "": ("", 4)}
+
+
+def _unit_display(unit: str) -> tuple[str, int]:
+    """(label, decimals) of a canonical unit for spreadsheets (the unit itself and 4 decimals if unknown)."""
+    return _UNIT_DISPLAY.get(unit, (_unit_label(unit), 4))
+
+
 @attrs.frozen(eq=False)
 class Rule:
     """One rule of a policy: metadata from the data file, and the vectorised function.

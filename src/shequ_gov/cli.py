@@ -48,6 +48,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="html: one self-contained page with charts and drill-down (use with -o report.html)")
     e.add_argument("--level", choices=("province", "city", "district", "street"),
                    help="summarise per region of this level (table, json, csv; the html report drills down itself)")
+    e.add_argument("--excel", action="store_true",
+                   help="with --format csv: for spreadsheets (UTF-8 with BOM, names beside codes, rounded numbers)")
+    e.add_argument("--zh-status", action="store_true", help="with --excel: Chinese status labels (达标, 未达标 …)")
     e.add_argument("--output", "-o", help="write to this file (atomically) instead of standard output")
     e.add_argument("--fail-on", choices=STRENGTH_ORDER + ("any",),
                    help="exit 1 if a rule of this strength or stronger has a FAIL verdict")
@@ -241,18 +244,25 @@ def _evaluated(args: Any) -> tuple[Any, Any]:
 def _evaluate(args: Any) -> int:
     from ._atomic import atomic_write
 
-    ds, report = _evaluated(args)
+    if (args.excel or args.zh_status) and (args.format != "csv" or args.level):
+        print("shequ-gov: --excel and --zh-status go with --format csv (every verdict, no --level)", file=sys.stderr)
+        return 2
+    if args.zh_status and not args.excel:
+        print("shequ-gov: --zh-status goes with --excel", file=sys.stderr)
+        return 2
     if args.level and args.format == "html":
         raise ValueError("--level does not apply to --format html: the page already drills down from province to "
                          "street; leave --level out")
+    ds, report = _evaluated(args)
     if args.level and args.format in ("json", "csv"):
         _emit_summary(report, args.level, args.format, args.output)
     elif args.format == "html":
         _emit(report.to_html(), args.output, lambda p: report.to_html(p))
     elif args.format == "json":
-        _emit(report.to_json(), args.output, lambda p: report.to_json(p))
+        _emit(None if args.output else report.to_json(), args.output, lambda p: report.to_json(p))
     elif args.format == "csv":
-        _emit(report.to_csv(), args.output, lambda p: report.to_csv(p))
+        opts = {"excel": args.excel, "zh_status": args.zh_status}
+        _emit(None if args.output else report.to_csv(**opts), args.output, lambda p: report.to_csv(p, **opts))
     else:
         table = report.summary(level=args.level)
         head = (f"{len(ds):,} communities · {', '.join(p.id for p in report.policies)} · as of {report.as_of} · "

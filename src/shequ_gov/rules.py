@@ -20,6 +20,7 @@ unknown into PASS; the engine reports it as UNKNOWN.
 from __future__ import annotations
 
 import copy
+import weakref
 from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
@@ -281,6 +282,9 @@ class Outcome:
     def __len__(self) -> int:
         return len(self.result) if self.result is not None else len(self.measured)
 
+    def __bool__(self) -> bool:  # an outcome is there or not (``if block.outcome``), whatever its length
+        return True
+
 
 def at_least(measured: Any, required: Any, *, unit: str = "", inputs: Mapping | None = None,
              note: str = "", result: Tri | None = None) -> Outcome:
@@ -409,8 +413,13 @@ class ChildInputs:
         return self._child.cols[name]
 
     def flag(self, name: str) -> Tri:
-        """A boolean field of each record as a Tri."""
-        return Tri.from_int8(self._child.cols[name])
+        """A boolean field of each record as a Tri (one object per evaluation: its aggregates are shared)."""
+        t = self._cache.get(("flag", name))
+        if t is None:
+            t = self._cache[("flag", name)] = Tri.from_int8(self._child.cols[name])
+            t.value.setflags(write=False)
+            t.known.setflags(write=False)
+        return t
 
     def kind_in(self, keys: Iterable[str], column: str = "kind") -> np.ndarray:
         """Whether each record's kind (or tag key) is one of *keys* (keys the data never uses match nothing)."""
@@ -428,13 +437,53 @@ class ChildInputs:
         return list(self._child.strings) if self._child.strings is not None else list(FACILITY_KINDS)
 
     def _segment_counts(self, mask: np.ndarray) -> np.ndarray:
-        """Per community: how many of its records are true in *mask* (cost grows with the true records)."""
-        return np.bincount(self._child.owner[mask], minlength=self._n)
+        """Per community: how many of its records are true in *mask* (read-only int array).
+
+        The records are grouped by community, so one running sum of a dense *mask* read at the
+        CSR offsets gives every community's count (a sparse one counts its true records' owners). For a read-only *mask* (a cached flag, the
+        known-ness of a field, a stored column) the result is kept for the evaluation while the
+        mask lives: rules and policies that aggregate the same mask share one computation.
+        """
+        key = ("seg", id(mask))
+        hit = self._cache.get(key)
+        if hit is not None and hit[0]() is mask:
+            return hit[1]
+        m = np.asarray(mask, dtype=bool)
+        if np.count_nonzero(m) < len(m) // 4:  # sparse: count the true records' owners
+            out = np.bincount(self._child.owner[m], minlength=self._n)
+        else:
+            total = np.empty(len(m) + 1, dtype=np.int32 if len(m) < 2**31 else np.int64)
+            total[0] = 0
+            np.cumsum(m, out=total[1:])
+            off = self._child.offsets
+            out = total[off[1:]] - total[off[:-1]]
+        out.setflags(write=False)
+        if m is mask and not mask.flags.writeable:
+            try:
+                ref = weakref.ref(mask)
+            except TypeError:  # pragma: no cover - an array subclass without weak references
+                return out
+            self._cache[key] = (ref, out)
+            weakref.finalize(mask, self._cache.pop, key, None)
+        return out
+
+    def lengths(self) -> np.ndarray:
+        """Per community: how many records it has (int, read-only; 0 where the list is missing)."""
+        out = self._cache.get("lengths")
+        if out is None:
+            out = self._cache["lengths"] = np.diff(self._child.offsets)
+            out.setflags(write=False)
+        return out
 
     def count(self, mask: np.ndarray | None = None) -> np.ndarray:
         """Per community: how many records (matching *mask*) it has (float; NaN where the list is missing)."""
-        out = (np.diff(self._child.offsets) if mask is None else
-               self._segment_counts(np.asarray(mask, dtype=bool))).astype(np.float64)
+        if mask is None:
+            cached = self._cache.get("count")
+            if cached is None:
+                cached = self._cache["count"] = self.lengths().astype(np.float64)
+                cached[~self.known] = np.nan
+            return cached.copy()
+        out = self._segment_counts(np.asarray(mask, dtype=bool)).astype(np.float64)
         out[~self.known] = np.nan
         return out
 
@@ -480,7 +529,7 @@ class ChildInputs:
     def any(self, t: Tri) -> Tri:
         """Per community: true if some record is true; false if all are false (or there are none)."""
         n_true = self._segment_counts(t.is_true) > 0
-        n_unknown = self._segment_counts(~t.known) > 0
+        n_unknown = self._segment_counts(t.known) < self.lengths()
         known = self.known & (n_true | ~n_unknown)
         return Tri(n_true, known)
 
