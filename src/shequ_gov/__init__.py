@@ -11,8 +11,9 @@ from ._codes import code_level, normalize_code, parent_code
 from ._dataset import Dataset
 from ._engine import evaluate
 from ._errors import PluginWarning, PolicyError, RuleErrorWarning, ValidationError
-from ._policy import Citation, Parameter, ParameterValue, Policy, Rule, Source, formula
+from ._policy import Citation, Parameter, ParameterValue, Policy, Reform, Rule, Source, formula
 from ._report import Finding, Report, Table
+from ._scenario import Comparison, compare, sweep
 from ._model import Assessment, AssessmentWeights, Burden, Community, Facility, Funding, Region, StaffMember, Task
 from ._units import Quantity, ureg
 from ._vocab import AreaType, Level, Status
@@ -24,6 +25,7 @@ __all__ = [
     "Burden",
     "Citation",
     "Community",
+    "Comparison",
     "Dataset",
     "Facility",
     "Finding",
@@ -35,6 +37,7 @@ __all__ = [
     "Policy",
     "PolicyError",
     "Quantity",
+    "Reform",
     "Region",
     "Report",
     "Rule",
@@ -47,12 +50,14 @@ __all__ = [
     "ValidationError",
     "__version__",
     "code_level",
+    "compare",
     "evaluate",
     "formula",
     "normalize_code",
     "parent_code",
     "policies",
     "rules",
+    "sweep",
     "synth",
     "ureg",
     "vocab",

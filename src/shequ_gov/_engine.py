@@ -155,8 +155,13 @@ def evaluate(dataset: Dataset, policies: Any = None, *, as_of: dt.date | str | N
         raise ValueError(f"mode must be one of {', '.join(repr(m) for m in MODES)}, got {mode!r}")
     day = dt.date.today() if as_of is None else _as_date(as_of)
     pols = _resolve(policies)
+    return Report(dataset, pols, run_policies(dataset, pols, day, mode, Inputs(dataset._st)), day, mode)
+
+
+def run_policies(dataset: Dataset, pols: list[Policy], day: dt.date, mode: str, inputs: Inputs) -> list[Block]:
+    """The blocks of every rule of *pols*, on *inputs* (which may be shared by several runs over
+    one dataset: its caches hold only values derived from the data, never from parameters)."""
     st = dataset._st
-    inputs = Inputs(st)
     blocks: list[Block] = []
     ccodes = st.communities["code"]
     for pol in pols:
@@ -164,7 +169,7 @@ def evaluate(dataset: Dataset, policies: Any = None, *, as_of: dt.date | str | N
         params = pol.params(day)
         for rule in pol.rules:
             blocks.append(_run(rule, pol, inputs, st, day, mode, jur_c, params))
-    return Report(dataset, pols, blocks, day, mode)
+    return blocks
 
 
 def _run(rule: Rule, pol: Policy, inputs: Inputs, st: Any, day: dt.date, mode: str, jur_c: np.ndarray,

@@ -274,6 +274,7 @@ class Report:
             f"mode / 模式 {self.mode}",
             f"Kind / 类型: {rule.kind}, strength / 强度: {rule.strength}, in force from / 生效 {rule.start}"
             + (f" until {rule.end}" if rule.end else ""),
+            *[f"Under a reform / 改革方案下: {n} — {r.describe()}" for n, r in b.policy.reforms.items()],
             "",
             f"Status / 结论: {f.status.value.upper()} {f.status.zh} — {f.message}",
         ]
@@ -293,9 +294,17 @@ class Report:
                 if e is None:
                     lines.append(f"  {name}: no value on {self.as_of}")
                     continue
-                lines.append(f"  {name} = {par.format(e.value)} (from {e.start}) — {par.description_zh} / "
+                since = "always / 始终" if e.start == dt.date.min else f"from {e.start}"
+                lines.append(f"  {name} = {par.format(e.value)} ({since}) — {par.description_zh} / "
                              f"{par.description_en}")
-                lines.append(f"      source / 出处: {e.citation}")
+                if e.reform is None:
+                    lines.append(f"      source / 出处: {e.citation}")
+                    continue
+                lines.append(f"      {e.reform.describe()}")
+                orig = e.reform.replaces.entry(self.as_of)
+                lines.append("      the source says / 原文: " + (
+                    f"{par.format(orig.value)} (from {orig.start}) — {orig.citation}" if orig else
+                    f"no value on {self.as_of}"))
         if o is not None and f.status in (Status.PASS, Status.FAIL, Status.MEASURED):
             lines += ["", "Computation / 计算:"]
             if o.op in (">=", "<=") and f.measured is not None and f.required is not None:
@@ -410,15 +419,10 @@ class Report:
             if lv is None:
                 groups = [(None, None, np.bincount(b.status[inc], minlength=len(STATUSES)))]
             else:
-                if lv.depth > b.level.depth:
+                g = region_groups(b, lv)
+                if g is None:
                     continue  # a district rule has no verdicts per street
-                if lv is b.level:
-                    key = np.arange(len(b.codes))
-                    rcodes = b.codes
-                else:
-                    s = SCALE[lv.depth]
-                    anc = (b.codes // s) * s
-                    rcodes, key = np.unique(anc, return_inverse=True)
+                rcodes, key = g
                 m = np.bincount(key[inc] * len(STATUSES) + b.status[inc],
                                 minlength=len(rcodes) * len(STATUSES)).reshape(len(rcodes), len(STATUSES))
                 keep = m.sum(axis=1) > 0
@@ -448,7 +452,10 @@ class Report:
         return {
             "library": {"name": "shequ-gov", "version": shequ_gov.__version__},
             "policies": {p.id: {"version": p.version, "distribution": p.distribution,
-                                "parameters_sha256": p.parameter_hash(self.as_of)} for p in self.policies},
+                                "parameters_sha256": p.parameter_hash(self.as_of),
+                                **({"reforms": {n: {"label": r.label, "reason": r.reason, "from": r.start and
+                                                    r.start.isoformat()} for n, r in p.reforms.items()}}
+                                   if p.reforms else {})} for p in self.policies},
             "as_of": self.as_of.isoformat(),
             "mode": self.mode,
             "dataset_sha256": self.dataset.fingerprint(),
@@ -500,6 +507,17 @@ class Report:
     def to_csv(self, path: str | os.PathLike[str] | None = None) -> str | None:
         """Every verdict as CSV rows (the :attr:`findings` table): text when *path* is None, else written atomically."""
         return self.findings.to_csv(path)
+
+
+def region_groups(b: Block, lv: Level) -> tuple[np.ndarray, np.ndarray] | None:
+    """The codes of the regions of *lv* holding *b*'s subjects, and each subject's index among them
+    (``None`` when *lv* is below the rule's level: a district rule has no verdicts per street)."""
+    if lv.depth > b.level.depth:
+        return None
+    if lv is b.level:
+        return b.codes, np.arange(len(b.codes))
+    s = SCALE[lv.depth]
+    return np.unique((b.codes // s) * s, return_inverse=True)
 
 
 def _num(v: float) -> str:
