@@ -28,6 +28,8 @@ TARGETS = [
     ("roundtrip.read_over_parse", "<=", 1.5, "re-read ÷ JSON parse time"),
     ("scaling.max_ratio", "<=", 11, "10× the communities ÷ time (worst step)"),
     ("columnar_vs_loop.ratio", ">=", 20, "engine speed-up over a per-object loop"),
+    ("scenarios.compare_s", "<=", 3, "reform + comparison beyond two evaluations (s)"),
+    ("scenarios.sweep_single_s", "<=", 15, "100-value sweep, national, one process (s)"),
 ]
 
 

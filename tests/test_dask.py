@@ -73,3 +73,26 @@ def test_a_bad_scheduler_is_refused(city):
     """A scheduler that is neither a Client nor an address is a TypeError saying what is expected."""
     with pytest.raises(TypeError, match="dask.distributed.Client or a scheduler address"):
         sg.sweep(city, "loudi", "service_housing_min_area", ["350 m**2"], as_of=AS_OF, scheduler=2)
+
+
+class TestEvaluateOnDask:
+    @pytest.mark.parametrize("mode", ["jurisdiction", "what-if"])
+    def test_byte_identical_report(self, client, mode):
+        """Evaluated province by province on the workers, the report's JSON is byte-identical."""
+        ds = sg.synth.generate("city", seed=3)  # five provinces, every policy's jurisdiction in one of them
+        local = sg.evaluate(ds, None, as_of=AS_OF, mode=mode)
+        remote = sg.evaluate(ds, None, as_of=AS_OF, mode=mode, scheduler=client)
+        assert remote.to_json() == local.to_json()
+        assert remote.summary(level="district").to_csv() == local.summary(level="district").to_csv()
+        for rid in local.rule_ids[::5]:
+            code = f"{local._block(rid).codes[-1]:012d}"
+            assert remote.explain(code, rid) == local.explain(code, rid)
+
+    def test_partitions_are_tasks_on_the_workers(self, client):
+        """Each province is one task."""
+        ds = sg.synth.generate(300, seed=4)
+        n = ds.level_counts()[sg.Level.PROVINCE]
+        with distributed.get_task_stream(client) as ts:
+            sg.evaluate(ds, "loudi", as_of=AS_OF, scheduler=client)
+        assert len([t for t in ts.data if str(t["key"]).startswith("_evaluate_part")]) == n
+

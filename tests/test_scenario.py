@@ -348,3 +348,11 @@ class TestCommandLine:
         lines = capsys.readouterr().out.splitlines()
         assert lines[0] == "value,rule,pass,fail,unknown,not_applicable,pass_rate"
         assert len(lines) == 14 and lines[1].startswith("300,loudi.facilities.service_housing_area,")
+
+
+def test_evaluate_reads_a_path(tmp_path):
+    """evaluate() takes the path of a dataset file as well as a Dataset."""
+    ds = sg.synth.generate(50, seed=1)
+    ds.write(tmp_path / "d.json")
+    assert sg.evaluate(tmp_path / "d.json", "loudi", as_of=AS_OF).to_json() == \
+        sg.evaluate(ds, "loudi", as_of=AS_OF).to_json()

@@ -280,7 +280,7 @@ class Report:
         ]
         if rule.description_en:
             lines += ["", f"Passes when / 达标条件: {rule.description_zh} / {rule.description_en}"]
-        if o is not None and o.inputs:
+        if o is not None and o.inputs and f.status is not Status.NOT_APPLICABLE:  # no numbers where it does not apply
             lines += ["", "Inputs / 输入:"]
             for label, (arr, unit) in o.inputs.items():
                 v = np.asarray(arr)[row] if np.ndim(arr) else arr
@@ -517,7 +517,13 @@ def region_groups(b: Block, lv: Level) -> tuple[np.ndarray, np.ndarray] | None:
     if lv is b.level:
         return b.codes, np.arange(len(b.codes))
     s = SCALE[lv.depth]
-    return np.unique((b.codes // s) * s, return_inverse=True)
+    anc = (b.codes // s) * s
+    if len(anc) < 2 or bool((anc[1:] >= anc[:-1]).all()):  # codes are sorted: groups are runs, no sort needed
+        new = np.empty(len(anc), bool)
+        new[:1] = True
+        np.not_equal(anc[1:], anc[:-1], out=new[1:])
+        return anc[new], np.cumsum(new) - 1
+    return np.unique(anc, return_inverse=True)
 
 
 def _num(v: float) -> str:

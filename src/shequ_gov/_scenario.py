@@ -193,28 +193,30 @@ class Comparison:
         for rid, b0, b1, s0, s1 in self._pairs:
             seen = b0.included | b1.included
             if lv is None:
-                key, rcodes = np.zeros(len(s0), np.int64), None
-                n = 1
+                key, rcodes, n = np.zeros(int(seen.sum()), np.int64), None, 1
             else:
                 g = region_groups(b0, lv)
                 if g is None:
                     continue
                 rcodes, key = g
-                n = len(rcodes)
-            k = key[seen]
-            a, b = s0[seen], s1[seen]
-            per = {"baseline_pass": a == S_PASS, "baseline_fail": a == S_FAIL, "reform_pass": b == S_PASS,
-                   "reform_fail": b == S_FAIL, "changed": a != b, "fail_to_pass": (a == S_FAIL) & (b == S_PASS),
-                   "pass_to_fail": (a == S_PASS) & (b == S_FAIL)}
-            got = {name: np.bincount(k, weights=m, minlength=n).astype(np.int64) for name, m in per.items()}
-            keep = np.flatnonzero(np.bincount(k, minlength=n) > 0) if lv is not None else np.arange(1)
+                key, n = key[seen], len(rcodes)
+            # one count per (region, baseline status, reform status): every column derives from it
+            m = np.bincount(key * (_K * _K) + s0[seen].astype(np.int64) * _K + s1[seen],
+                            minlength=n * _K * _K).reshape(n, _K, _K)
+            keep = np.flatnonzero(m.sum(axis=(1, 2)) > 0) if lv is not None else np.arange(1)
+            m = m[keep]
+            diag = np.einsum("rii->r", m)
+            got = {"baseline_pass": m[:, S_PASS, :].sum(axis=1), "baseline_fail": m[:, S_FAIL, :].sum(axis=1),
+                   "reform_pass": m[:, :, S_PASS].sum(axis=1), "reform_fail": m[:, :, S_FAIL].sum(axis=1),
+                   "changed": m.sum(axis=(1, 2)) - diag, "fail_to_pass": m[:, S_FAIL, S_PASS],
+                   "pass_to_fail": m[:, S_PASS, S_FAIL]}
             cols["policy"] += [b0.policy.id] * len(keep)
             cols["rule"] += [rid] * len(keep)
             if lv is not None:
                 cols["region"] += [f"{c:012d}" for c in rcodes[keep].tolist()]
                 cols["region_name"] += [_name_of(st, c) for c in rcodes[keep].tolist()]
             for name in counts:
-                counts[name].append(got[name][keep])
+                counts[name].append(got[name].astype(np.int64))
         out: dict[str, Any] = dict(cols)
         for name, parts in counts.items():
             out[name] = np.concatenate(parts) if parts else np.array([], np.int64)
@@ -433,23 +435,10 @@ def _sweep_table(ds: Dataset, rules: list[Any], keys: list[Any],
 
 # --- Dask ------------------------------------------------------------------------------------------
 
-def client_for(scheduler: Any) -> tuple[Any, bool]:
-    """A ``distributed.Client`` for *scheduler* (a Client, or a scheduler's address), and whether
-    the caller opened it (and so must close it)."""
-    try:
-        from distributed import Client
-    except ImportError:
-        raise ImportError("running on a Dask cluster needs Dask: pip install 'shequ-gov[dask]'") from None
-    if isinstance(scheduler, Client):
-        return scheduler, False
-    if isinstance(scheduler, str):
-        return Client(scheduler), True
-    raise TypeError(f"scheduler must be a dask.distributed.Client or a scheduler address such as "
-                    f"'tcp://127.0.0.1:8786', got {type(scheduler).__name__}")
-
-
 def _on_dask(scheduler: Any, ds: Dataset, scenarios: list[Policy], day: dt.date, mode: str,
              lv: Level | None) -> list[list[np.ndarray]]:
+    from ._distributed import client_for
+
     client, own = client_for(scheduler)
     try:
         data = client.scatter(ds, broadcast=True)  # the dataset travels once to each worker
