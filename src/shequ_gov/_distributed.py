@@ -20,7 +20,7 @@ from ._engine import Block, run_policies
 from ._policy import Policy
 from ._vocab import Level
 
-__all__ = ["client_for", "evaluate_partitioned"]
+__all__ = ["client_for", "evaluate_partitioned", "scattered"]
 
 _CHILD_TABLES = ("facilities", "staff", "tasks")
 
@@ -38,6 +38,25 @@ def client_for(scheduler: Any) -> tuple[Any, bool]:
         return Client(scheduler), True
     raise TypeError(f"scheduler must be a dask.distributed.Client or a scheduler address such as "
                     f"'tcp://127.0.0.1:8786', got {type(scheduler).__name__}")
+
+
+#: Datasets already sent to a cluster: (client id, dataset id) → (weak reference, future). A dataset is
+#: sent once per client, whatever the number of sweeps; hashing it (dask's default) would cost more
+#: than sending it.
+_SENT: dict[tuple[int, int], tuple[Any, Any]] = {}
+
+
+def scattered(client: Any, ds: Dataset, *, broadcast: bool = True) -> Any:
+    """A future of *ds* on the cluster of *client*, sent (to every worker) only the first time."""
+    import weakref
+
+    key = (id(client), id(ds))
+    hit = _SENT.get(key)
+    if hit is not None and hit[0]() is ds and hit[1].status == "finished" and hit[1].client is client:
+        return hit[1]
+    future = client.scatter(ds, broadcast=broadcast, hash=False)
+    _SENT[key] = (weakref.ref(ds, lambda _r, k=key: _SENT.pop(k, None)), future)
+    return future
 
 
 def provinces(dataset: Dataset) -> list[Dataset]:
@@ -69,7 +88,7 @@ def evaluate_partitioned(scheduler: Any, dataset: Dataset, parts: Sequence[Any],
 
     client, own = client_for(scheduler)
     try:
-        inputs = [client.scatter(p) if isinstance(p, Dataset) else p for p in parts]
+        inputs = [client.scatter(p, hash=False) if isinstance(p, Dataset) else p for p in parts]
         futures = [client.submit(_evaluate_part, p, pols, day, mode, pure=False) for p in inputs]
         results = client.gather(futures)
     finally:

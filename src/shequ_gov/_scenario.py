@@ -33,6 +33,7 @@ __all__ = ["Comparison", "compare", "parse_values", "reform_policies", "sweep"]
 COMPARISON_SCHEMA = "shequ-gov-comparison/1"
 _NAMES = np.array([s.value for s in STATUSES], dtype=object)
 _K = len(STATUSES)
+_UNSEEN = _K * _K  # the pair code of a subject neither report judges
 
 
 # --- reforms of several policies -------------------------------------------------------------------
@@ -98,20 +99,24 @@ class Comparison:
         self.baseline = baseline
         self.reform = reform
         theirs = {bl.rule.id: bl for bl in reform._blocks}
-        #: (rule id, baseline block, reform block, baseline statuses, reform statuses) per common rule
-        self._pairs: list[tuple[str, Block, Block, np.ndarray, np.ndarray]] = []
+        #: per common rule: (rule id, baseline block, reform block, baseline statuses, reform statuses,
+        #: pair code) — the pair code is baseline × 6 + reform status, _UNSEEN where neither judges
+        self._pairs: list[tuple[str, Block, Block, np.ndarray, np.ndarray, np.ndarray]] = []
         for b0 in baseline._blocks:
             b1 = theirs.get(b0.rule.id)
             if b1 is None:
                 continue
-            self._pairs.append((b0.rule.id, b0, b1, _statuses(b0), _statuses(b1)))
+            s0, s1 = _statuses(b0), _statuses(b1)
+            code = (s0 * _K + s1).astype(np.uint8)
+            code[~(b0.included | b1.included)] = _UNSEEN
+            self._pairs.append((b0.rule.id, b0, b1, s0, s1, code))
         if not self._pairs:
             raise ValueError("the two reports share no rule: nothing to compare (rules are matched by id; to judge "
                              "one region's communities by another's rules, use mode='what-if' instead)")
         self._by_rule = {p[0]: p for p in self._pairs}
 
     def __repr__(self) -> str:
-        n = int(sum(int((s0 != s1).sum()) for _, _, _, s0, s1 in self._pairs))
+        n = int(sum(int((p[3] != p[4]).sum()) for p in self._pairs))
         return f"<Comparison of {len(self._pairs)} rules over {len(self.baseline.dataset):,} communities: {n:,} verdicts changed>"
 
     @property
@@ -119,7 +124,7 @@ class Comparison:
         """The rules of both reports (compared), in the baseline's order."""
         return [p[0] for p in self._pairs]
 
-    def _select(self, rule_id: str | None) -> list[tuple[str, Block, Block, np.ndarray, np.ndarray]]:
+    def _select(self, rule_id: str | None) -> list[tuple[str, Block, Block, np.ndarray, np.ndarray, np.ndarray]]:
         if rule_id is None:
             return self._pairs
         p = self._by_rule.get(rule_id)
@@ -138,9 +143,8 @@ class Comparison:
         are left out.
         """
         cols: dict[str, list] = {"rule": [], "from": [], "to": [], "count": []}
-        for rid, b0, b1, s0, s1 in self._select(rule_id):
-            seen = b0.included | b1.included
-            m = np.bincount(s0[seen].astype(np.int64) * _K + s1[seen], minlength=_K * _K)
+        for rid, _b0, _b1, _s0, _s1, code in self._select(rule_id):
+            m = np.bincount(code, minlength=_UNSEEN + 1)[:_UNSEEN]
             for k in np.flatnonzero(m).tolist():
                 f, t = divmod(k, _K)
                 if changed_only and f == t:
@@ -157,7 +161,7 @@ class Comparison:
         :meth:`explain` gives both explanations of any row.
         """
         codes, rules, frm, to = [], [], [], []
-        for rid, _b0, b1, s0, s1 in self._select(rule_id):
+        for rid, _b0, b1, s0, s1, _code in self._select(rule_id):
             idx = np.flatnonzero(s0 != s1)
             codes.append(b1.codes[idx])
             rules.append(np.full(len(idx), rid, dtype=object))
@@ -190,19 +194,21 @@ class Comparison:
         counts: dict[str, list[np.ndarray]] = {k: [] for k in ("baseline_pass", "baseline_fail", "reform_pass",
                                                                "reform_fail", "changed", "fail_to_pass",
                                                                "pass_to_fail")}
-        for rid, b0, b1, s0, s1 in self._pairs:
-            seen = b0.included | b1.included
-            if lv is None:
-                key, rcodes, n = np.zeros(int(seen.sum()), np.int64), None, 1
-            else:
-                g = region_groups(b0, lv)
-                if g is None:
-                    continue
-                rcodes, key = g
-                key, n = key[seen], len(rcodes)
+        groups: dict[Level, Any] = {}  # the blocks of one level share their codes, so their groups
+        for rid, b0, _b1, _s0, _s1, code in self._pairs:
             # one count per (region, baseline status, reform status): every column derives from it
-            m = np.bincount(key * (_K * _K) + s0[seen].astype(np.int64) * _K + s1[seen],
-                            minlength=n * _K * _K).reshape(n, _K, _K)
+            if lv is None:
+                rcodes, n = None, 1
+                m = np.bincount(code, minlength=_UNSEEN + 1)
+            else:
+                if b0.level not in groups:
+                    groups[b0.level] = region_groups(b0, lv)
+                if groups[b0.level] is None:
+                    continue
+                rcodes, key = groups[b0.level]
+                n = len(rcodes)
+                m = np.bincount(key * (_UNSEEN + 1) + code, minlength=n * (_UNSEEN + 1))
+            m = m.reshape(n, _UNSEEN + 1)[:, :_UNSEEN].reshape(n, _K, _K)
             keep = np.flatnonzero(m.sum(axis=(1, 2)) > 0) if lv is not None else np.arange(1)
             m = m[keep]
             diag = np.einsum("rii->r", m)
@@ -437,11 +443,11 @@ def _sweep_table(ds: Dataset, rules: list[Any], keys: list[Any],
 
 def _on_dask(scheduler: Any, ds: Dataset, scenarios: list[Policy], day: dt.date, mode: str,
              lv: Level | None) -> list[list[np.ndarray]]:
-    from ._distributed import client_for
+    from ._distributed import client_for, scattered
 
     client, own = client_for(scheduler)
     try:
-        data = client.scatter(ds, broadcast=True)  # the dataset travels once to each worker
+        data = scattered(client, ds)  # the dataset travels once to each worker, and once per client
         futures = [client.submit(_scenario_counts, data, s, day, mode, lv, pure=False) for s in scenarios]
         return client.gather(futures)
     finally:
