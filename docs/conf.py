@@ -45,7 +45,7 @@ extensions = [
 ]
 
 # examples/ holds the example policy and case file the pages include and load, not pages.
-exclude_patterns = ["_build", "Thumbs.db", ".DS_Store", "examples"]
+exclude_patterns = ["_build", "_generated", "Thumbs.db", ".DS_Store", "examples"]
 templates_path: list[str] = []
 nitpicky = False
 # No suppress_warnings: the build runs with -W and is expected to be clean without it.
@@ -93,6 +93,18 @@ _catalogue_pages = shequ_gov.catalogue.write_rst_pages(
     _CATALOGUE, [shequ_gov.policies.load(n) for n in shequ_gov.policies.available()])
 for _stale in set(_CATALOGUE.glob("*.rst")) - set(_catalogue_pages):
     _stale.unlink()
+
+# -- The field table ------------------------------------------------------------------------------
+
+# The table of every field of the interchange format, generated from the record declarations
+# (shequ_gov._schema) into docs/_generated/ (not committed), rewritten only when it changes.
+from shequ_gov import _schema  # noqa: E402
+
+_GENERATED = _DOCS / "_generated"
+_GENERATED.mkdir(exist_ok=True)
+_fields = _GENERATED / "fields.rst"
+if not _fields.exists() or _fields.read_text(encoding="utf-8") != _schema.fields_rst():
+    _fields.write_text(_schema.fields_rst(), encoding="utf-8")
 
 # -- HTML ----------------------------------------------------------------------------------------
 

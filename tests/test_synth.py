@@ -105,6 +105,16 @@ def test_jiangsu_one_shoulder_rates(jiangsu):
     _target("jiangsu_certified_worker_share", float(cert.is_true[cert.known].mean()))
 
 
+def test_most_certified_social_workers_receive_an_allowance(jiangsu):
+    """职业津贴: most certified social workers receive one (> 0); uncertified members none."""
+    cert = jiangsu.staff.flag("certified_social_worker")
+    allowance = jiangsu.staff.column("social_work_allowance")
+    known = ~np.isnan(allowance)
+    _target("liaoning_certified_allowance_share", float((allowance[cert.is_true & known] > 0).mean()))
+    assert (allowance[cert.is_false & known] == 0).all()
+    assert 0 < np.isnan(allowance).mean() < 0.1  # some are not recorded: missing stays missing
+
+
 def test_loudi_communities_have_5_to_9_staff(china):
     """Most of Loudi's urban and township communities have 5–9 staff."""
     c = Inputs(synth.generate("national", seed=13, skeleton=china.subtree("4313"))._st)

@@ -1,4 +1,4 @@
-"""The columnar store behind a Dataset, and its conversion from and to interchange-format dicts.
+"""The columnar store behind a Dataset, built from and written back to interchange-format records.
 
 Layout (every table sorted by code; child records grouped by owner, in their input order):
 
@@ -10,82 +10,136 @@ Layout (every table sorted by code; child records grouped by owner, in their inp
 - child tables (``facilities``, ``staff``, ``tasks``, ``plaques``, ``unified``, ``bodies``, and
   ``ratings`` under ``staff``): an ``owner`` int32 column and ``offsets`` int64[n_owner + 1].
 
-Missing values: float columns hold NaN, small-integer columns (booleans, enums) hold -1.
-Nothing here is public; :class:`~shequ_gov.Dataset` is the interface.
+Every column, its dtype and its missing value follow from the declarations in ``_schema``; so do
+the reading of records (column by column: :func:`encode_values`) and their writing back
+(:func:`community_dicts`). Missing values: float columns hold NaN, small-integer columns
+(booleans, enums) hold -1. Nothing here is public; :class:`~shequ_gov.Dataset` is the interface.
 """
 
 from __future__ import annotations
 
 import difflib
 import math
-from typing import Any, Iterable, Mapping, Sequence
+import re
+from itertools import chain
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
 from . import _schema as S
-from ._codes import SCALE, levels_of, normalize_code, truncate
+from ._codes import levels_of, normalize_code, truncate
 from ._errors import Problems
-from ._vocab import BODIES, PLAQUES, ROLES, TASK_KINDS, UNIFIED, Level, Vocabulary
+from ._vocab import ROLES, Level, Vocabulary
 
 SCHEMA = "shequ-gov/1"
 NAN = math.nan
 LEVELS = list(Level)
 
-COMMUNITY_KEYS = ("code", "name", "parent", "area_type", "households", "population", "new_build", "facilities",
-                  "plaques", "unified", "bodies", "staff", "tasks", "funding", "burden", "assessment", "grids",
-                  "group_leader_subsidy", "convenience_minutes", "convenience_distance")
-REGION_KEYS = ("code", "name", "level", "parent") + tuple(f.name for f in S.REGION_FIELDS)
-LIST_FIELDS = ("facilities", "staff", "tasks", "plaques", "unified", "bodies")
-TAG_VOCABS: dict[str, Vocabulary] = {"plaques": PLAQUES, "unified": UNIFIED, "bodies": BODIES}
-NESTED = {
-    "funding": {f.name: f for f in S.FUNDING_FIELDS},
-    "burden": {f.name: f for f in S.BURDEN_FIELDS},
-}
-TOP_SCALARS = {f.name: f for f in S.COMMUNITY_FIELDS}
-FACILITY_SPECS = {f.name: f for f in S.FACILITY_FIELDS}
-STAFF_SPECS = {f.name: f for f in S.STAFF_FIELDS}
-TASK_SPECS = {f.name: f for f in S.TASK_FIELDS}
+COMMUNITY_KEYS = S.COMMUNITY.keys
+REGION_KEYS = S.REGION.keys
+LIST_FIELDS = S.LIST_FIELDS
+TAG_VOCABS: dict[str, Vocabulary] = {k: t.vocab for k, t in S.TAGS.items()}
 REGION_SPECS = {f.name: f for f in S.REGION_FIELDS}
 ROLE_BITS = {k: 1 << i for i, k in enumerate(ROLES)}
+#: The stored child tables: a community's lists, and under staff its year maps (ratings).
+CHILD_TABLES = tuple(S.CHILDREN) + tuple(m for c in S.CHILDREN.values() for m in S.year_maps(c.record))
 
 
 # --- column encoding -----------------------------------------------------------------------------
 
 def dtype_of(spec: S.Field) -> np.dtype:
-    """Storage dtype of a field: float64 (NaN missing) for numbers, int8 (-1 missing) otherwise."""
-    return np.dtype(np.float64) if spec.kind in ("count", "quantity", "share") else np.dtype(np.int8)
+    """Storage dtype of a field (declared in the schema)."""
+    return np.dtype(spec.dtype)
 
 
 def missing_of(spec: S.Field) -> Any:
-    return NAN if spec.kind in ("count", "quantity", "share") else -1
+    return spec.missing
 
 
 def encode(spec: S.Field, value: Any) -> Any:
     """A parsed (canonical) value as stored in its column."""
-    if spec.kind == "bool":
-        return int(value)
-    if spec.kind == "enum":
-        assert spec.vocab is not None
-        return spec.vocab.index(value)
-    return value
+    return spec.encode(value)
 
 
 def decode_column(spec: S.Field, column: np.ndarray) -> list[Any]:
     """A whole column back to canonical JSON values (``None`` for missing)."""
-    if spec.kind in ("count", "quantity", "share"):
-        out: list[Any] = column.tolist()
-        if spec.kind == "count":
-            return [None if v != v else int(v) for v in out]
-        if spec.kind == "quantity":
-            return [None if v != v else (int(v) if v.is_integer() and abs(v) < 2**53 else v) for v in out]
-        return [None if v != v else v for v in out]
-    ints = column.tolist()
-    if spec.kind == "bool":
-        return [None if v < 0 else bool(v) for v in ints]
-    if spec.kind == "enum":
-        keys = list(spec.vocab or ())
-        return [None if v < 0 else keys[v] for v in ints]
-    return [None if v < 0 else v for v in ints]
+    return spec.decode(column)
+
+
+def parse_value(spec: S.Field, value: Any) -> Any:
+    """*value* as stored for *spec*; ``ValueError`` saying what was expected if it does not fit."""
+    try:
+        return spec.encode(spec.parse(value))
+    except OverflowError:
+        raise ValueError(f"expected {spec.expected()}, got a number too large to represent") from None
+
+
+_INF = math.inf
+
+
+def encode_values(spec: S.Field, vals: Sequence[Any], where: Callable[[int], str], p: Problems,
+                  key: str | None = None) -> np.ndarray:
+    """Encode a column of input values (``None`` = missing) for *spec*, in one pass.
+
+    Well-typed values (numbers in range, booleans, listed keys) are converted as a whole column;
+    every other value goes through :meth:`Field.parse`, which converts it (a unit string) or says
+    what was expected: the problem is recorded at ``where(k).key`` and the entry stays missing.
+    """
+    n = len(vals)
+    k = spec.kind
+    if key is None:
+        key = spec.name
+    if spec.numeric:
+        arr = None
+        x = [v if (type(v) is float or type(v) is int) else NAN for v in vals]
+        try:
+            arr = np.array(x, dtype=np.float64) if n else np.zeros(0)
+        except OverflowError:
+            arr = None
+        if arr is None:
+            arr = np.full(n, NAN)
+            need = np.arange(n)
+        else:
+            with np.errstate(invalid="ignore"):
+                good = (arr >= 0) & (arr < _INF)
+                if k == "count":
+                    good &= arr == np.floor(arr)
+                elif k == "share":
+                    good &= arr <= 1
+            arr[~good] = NAN
+            need = np.flatnonzero(~good)
+    else:
+        missing, bad = -1, -2
+        if k == "bool":
+            x = [1 if v is True else 0 if v is False else missing if v is None else bad for v in vals]
+        elif k == "enum":
+            idx = spec.vocab._index  # type: ignore[union-attr]
+            x = [idx.get(v, bad) if type(v) is str else missing if v is None else bad for v in vals]
+        elif k == "int":
+            lo, hi = spec.low, spec.high
+            x = [v if type(v) is int and lo <= v <= hi else missing if v is None else bad for v in vals]
+        else:
+            raise TypeError(f"{spec.name}: {k} columns are not encoded here")
+        arr = np.array(x, dtype=np.int64) if n else np.zeros(0, np.int64)
+        need = np.flatnonzero(arr == bad)
+        arr[need] = missing
+        arr = arr.astype(spec.dtype)
+    for i in need.tolist():
+        v = vals[i]
+        if v is None:
+            continue
+        try:
+            arr[i] = parse_value(spec, v)
+        except ValueError as exc:
+            p.add(f"{where(i)}.{key}" if key else where(i), str(exc))
+    return arr
+
+
+def _unknown_key(key: str, allowed: Iterable[str]) -> str:
+    allowed = list(allowed)
+    hint = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
+    return f"unknown field {key!r}" + (f"; did you mean {hint[0]!r}?" if hint else "") + \
+        f" (expected one of: {', '.join(allowed)})"
 
 
 class Child:
@@ -132,14 +186,6 @@ def _offsets(owner: np.ndarray, n: int) -> np.ndarray:
     return off
 
 
-def _child(owner: list[int], cols: dict[str, list], dtypes: dict[str, Any], n: int, order: np.ndarray,
-           strings: list[str] | None = None) -> Child:
-    """Assemble a child table from builder lists; *order* maps input owner rows to sorted rows."""
-    own = order[np.asarray(owner, dtype=np.int64)].astype(np.int32) if owner else np.zeros(0, np.int32)
-    perm = np.argsort(own, kind="stable")
-    arrays = {k: np.asarray(v, dtype=dtypes[k])[perm] for k, v in cols.items()}
-    own = own[perm]
-    return Child(own, _offsets(own, n), arrays, strings)
 
 
 class Store:
@@ -183,494 +229,391 @@ class Store:
         return i if i < len(codes) and codes[i] == code else -1
 
 
-# --- building from dicts --------------------------------------------------------------------------
+# --- reading records, column by column --------------------------------------------------------------
 
-_INF = float("inf")
+class Gathered:
+    """The encoded columns of one input table (regions or communities) before assembly.
 
+    ``code``/``given_parent`` are int64 (-1 where bad or not given), ``name`` a list, ``cols`` the
+    scalar columns by flat path; for communities ``known`` (list given) and ``children``: per child
+    table its ``owner`` (input row of its owner), its columns and, for open keys, the raw strings.
+    """
 
-def _fast(spec: S.Field) -> Any:
-    """A fast encoder for well-typed values of *spec*; returns _SLOW when the full parser is needed."""
-    k = spec.kind
-    if k == "quantity":
-        def enc(v: Any) -> Any:
-            t = type(v)
-            if (t is float or t is int) and 0 <= v < _INF:
-                return v + 0.0
-            return _SLOW
-    elif k == "count":
-        def enc(v: Any) -> Any:
-            if type(v) is int and v >= 0:
-                return float(v)
-            return _SLOW
-    elif k == "share":
-        def enc(v: Any) -> Any:
-            t = type(v)
-            if (t is float or t is int) and 0 <= v <= 1:
-                return v + 0.0
-            return _SLOW
-    elif k == "bool":
-        def enc(v: Any) -> Any:
-            if v is True:
-                return 1
-            if v is False:
-                return 0
-            return _SLOW
-    elif k == "enum":
-        index = {key: i for i, key in enumerate(spec.vocab or ())}
+    __slots__ = ("code", "name", "given_parent", "cols", "known", "children", "where")
 
-        def enc(v: Any) -> Any:
-            i = index.get(v) if type(v) is str else None
-            return _SLOW if i is None else i
-    else:
-        def enc(v: Any) -> Any:
-            if type(v) is int and spec.low <= v <= (spec.high if spec.high is not None else v):
-                return v
-            return _SLOW
-    return enc
+    def __init__(self, code: np.ndarray, name: list, given_parent: np.ndarray, cols: dict[str, np.ndarray],
+                 known: dict[str, np.ndarray] | None = None, children: dict[str, dict[str, Any]] | None = None,
+                 where: Callable[[int], str] | None = None):
+        self.code, self.name, self.given_parent, self.cols = code, name, given_parent, cols
+        self.known = known or {}
+        self.children = children if children is not None else empty_children_input()
+        self.where = where
 
 
-_SLOW = object()
-def _bool(v: Any) -> int | None:
-    """1, 0 or -1 (missing) for True, False or None; None for anything else (1 is not True here)."""
-    if v is True:
-        return 1
-    if v is False:
-        return 0
-    return -1 if v is None else None
-_FAC_KEYS = {"kind", "area"}
-_FAC_INDEX = {k: i for i, k in enumerate(S.FACILITY_FIELDS[0].vocab or ())}
-_TASK_KEYS = {"kind", "role", "funded", "on_access_list", "legal_basis"}
-_TASK_ROLE_INDEX = {k: i for i, k in enumerate(S.TASK_FIELDS[0].vocab or ())}
-_STAFF_KEYS = {"roles", "monthly_pay", "certified_social_worker", "post", "grade", "ratings"}
-_RATING_INDEX = {k: i for i, k in enumerate(S.RATING_FIELD.vocab or ())}
-_FAST = {id(f): _fast(f) for f in (*S.COMMUNITY_FIELDS, *S.FUNDING_FIELDS, *S.BURDEN_FIELDS, *S.WEIGHT_FIELDS,
-                                   *S.ASSESSMENT_FIELDS, *S.FACILITY_FIELDS, *S.STAFF_FIELDS, *S.TASK_FIELDS,
-                                   *S.REGION_FIELDS, S.RATING_FIELD)}
+def empty_children_input() -> dict[str, dict[str, Any]]:
+    """Gathered child tables with no records (for inputs that carry none, such as a CSV)."""
+    out: dict[str, dict[str, Any]] = {}
+    for name, ch in S.CHILDREN.items():
+        out[name] = {"owner": np.zeros(0, np.int64),
+                     "cols": {k: (np.zeros(0, f.dtype) if f.kind != "key" else []) for k, f in ch.record.child_columns().items()}}
+        for ym in S.year_maps(ch.record).values():
+            out[ym.name] = {"owner": np.zeros(0, np.int64), "cols": {"year": np.zeros(0, np.int16),
+                                                                      ym.field.name: np.zeros(0, ym.field.dtype)}}
+    for name in S.TAGS:
+        out[name] = {"owner": np.zeros(0, np.int64), "cols": {"key": []}}
+    return out
 
 
-def _value(spec: S.Field, v: Any, p: Problems, where: Any, key: str) -> Any:
-    """Encode *v* for *spec*: the fast path, else the full parser (recording its problem, missing then)."""
-    r = _FAST[id(spec)](v)
-    if r is not _SLOW:
-        return r
-    try:
-        return encode(spec, spec.parse(v)) + (0.0 if spec.kind in ("count", "quantity", "share") else 0)
-    except ValueError as exc:
-        p.add(f"{where() if callable(where) else where}.{key}", str(exc))
-        return missing_of(spec)
-
-def _unknown_key(key: str, allowed: Iterable[str]) -> str:
-    allowed = list(allowed)
-    hint = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
-    return f"unknown field {key!r}" + (f"; did you mean {hint[0]!r}?" if hint else "") + \
-        f" (expected one of: {', '.join(allowed)})"
-
-
-class _Where:
-    """A location built only when a problem needs it (``communities[3] (code).staff[1]``)."""
-
-    __slots__ = ("base", "j")
-
-    def __init__(self, base: str, j: int):
-        self.base = base
-        self.j = j
-
-    def __str__(self) -> str:
-        return f"{self.base}[{self.j}]"
-
-    def __call__(self) -> str:
-        return str(self)
-
-
-class _Builder:
-    """Turns interchange-format dicts into columns, collecting every problem on the way."""
-
-    def __init__(self, problems: Problems):
-        self.p = problems
-
-    # regions ---------------------------------------------------------------------------------------
-    def regions(self, items: Sequence[Any]) -> dict[str, Any]:
-        n = len(items)
-        codes = np.full(n, -1, dtype=np.int64)
-        names: list[Any] = [None] * n
-        given_parent = np.full(n, -1, dtype=np.int64)
-        fields = {name: [missing_of(spec)] * n for name, spec in REGION_SPECS.items()}
-        for i, r in enumerate(items):
-            where = f"regions[{i}]"
-            if not isinstance(r, Mapping):
-                self.p.add(where, f"expected an object with code, name and level, got {type(r).__name__}")
-                continue
-            code = self._code(r.get("code"), where, required=True)
-            if code is not None:
-                where = f"regions[{i}] ({code})"
-                depth = levels_of(np.array([int(code)]))[0]
-                if depth == 4:
-                    self.p.add(f"{where}.code", f"{code} is a community code: communities go in 'communities'")
-                else:
-                    codes[i] = int(code)
-                lv = r.get("level")
-                if lv is not None:
-                    try:
-                        lvl = Level.parse(lv)
-                    except ValueError as exc:
-                        self.p.add(f"{where}.level", str(exc))
-                    else:
-                        if depth != 4 and lvl.depth != depth:
-                            self.p.add(f"{where}.level", f"level {lvl.value!r} was given, but the code's digits "
-                                                         f"make {code} a {LEVELS[depth].value}")
-            names[i] = self._name(r.get("name"), where)
-            par = r.get("parent")
-            if par is not None:
-                pc = self._code(par, f"{where}.parent")
-                if pc is not None:
-                    given_parent[i] = int(pc)
-            for key, value in r.items():
-                if key in ("code", "name", "level", "parent"):
-                    continue
-                spec = REGION_SPECS.get(key)
-                if spec is None:
-                    self.p.add(f"{where}.{key}", _unknown_key(key, REGION_KEYS))
-                    continue
-                if value is None:
-                    continue
-                try:
-                    fields[key][i] = encode(spec, spec.parse(value))
-                except ValueError as exc:
-                    self.p.add(f"{where}.{key}", str(exc))
-        return {"code": codes, "name": names, "given_parent": given_parent, "fields": fields}
-
-    # communities -----------------------------------------------------------------------------------
-    def communities(self, items: Sequence[Any]) -> dict[str, Any]:
-        n = len(items)
-        p = self.p
-        codes = np.full(n, -1, dtype=np.int64)
-        names: list[Any] = [None] * n
-        given_parent = np.full(n, -1, dtype=np.int64)
-        cols = {path: [missing_of(spec)] * n for path, spec in S.COMMUNITY_COLUMNS}
-        known = {k: [False] * n for k in LIST_FIELDS}
-        fac: dict[str, list] = {"owner": [], "kind": [], "area": []}
-        stf: dict[str, list] = {"owner": [], "roles": [], "monthly_pay": [], "certified_social_worker": [],
-                                "post": [], "grade": []}
-        rat: dict[str, list] = {"owner": [], "year": [], "rating": []}
-        tsk: dict[str, list] = {"owner": [], "kind": [], "role": [], "funded": [], "on_access_list": [],
-                                "legal_basis": []}
-        tags: dict[str, dict[str, list]] = {k: {"owner": [], "key": []} for k in TAG_VOCABS}
-        self._fac, self._stf, self._rat, self._tsk, self._tags = fac, stf, rat, tsk, tags
-        for i, c in enumerate(items):
-            where = f"communities[{i}]"
-            if not isinstance(c, Mapping):
-                p.add(where, f"expected an object with code and name, got {type(c).__name__}")
-                continue
-            code = self._code(c.get("code"), where, required=True)
-            if code is not None:
-                where = f"communities[{i}] ({code})"
-                if code[9:] == "000":
-                    p.add(f"{where}.code", f"{code} is a {LEVELS[levels_of(np.array([int(code)]))[0]].value} code, "
-                                           "expected a community code (its last three digits not 000)")
-                else:
-                    codes[i] = int(code)
-            names[i] = self._name(c.get("name"), where)
-            for key, value in c.items():
-                if key in ("code", "name"):
-                    continue
-                if key == "parent":
-                    if value is not None:
-                        pc = self._code(value, f"{where}.parent")
-                        if pc is not None:
-                            given_parent[i] = int(pc)
-                    continue
-                spec = TOP_SCALARS.get(key)
-                if spec is not None:
-                    if value is not None:
-                        cols[key][i] = _value(spec, value, p, where, key)
-                    continue
-                if key in NESTED:
-                    self._nested(value, NESTED[key], key, cols, i, f"{where}.{key}")
-                elif key == "assessment":
-                    self._assessment(value, cols, i, f"{where}.assessment")
-                elif key in LIST_FIELDS:
-                    if value is None:
-                        continue
-                    if not isinstance(value, list):
-                        p.add(f"{where}.{key}", f"expected a list (empty for none), got {type(value).__name__}")
-                        continue
-                    known[key][i] = True
-                    if key == "facilities":
-                        self._facilities(value, i, f"{where}.facilities")
-                    elif key == "staff":
-                        self._staff(value, i, f"{where}.staff")
-                    elif key == "tasks":
-                        self._tasks(value, i, f"{where}.tasks")
-                    else:
-                        self._tag_list(key, value, i, f"{where}.{key}")
-                else:
-                    p.add(f"{where}.{key}", _unknown_key(key, COMMUNITY_KEYS))
-        return {"code": codes, "name": names, "given_parent": given_parent, "cols": cols, "known": known,
-                "facilities": fac, "staff": stf, "ratings": rat, "tasks": tsk, "tags": tags}
-
-    def _nested(self, value: Any, specs: dict[str, S.Field], prefix: str, cols: dict, i: int, where: str) -> None:
-        if value is None:
-            return
-        if not isinstance(value, Mapping):
-            self.p.add(where, f"expected an object with keys {', '.join(specs)}, got {value!r}")
-            return
-        for k, v in value.items():
-            spec = specs.get(k)
-            if spec is None:
-                self.p.add(f"{where}.{k}", _unknown_key(k, specs))
-            elif v is not None:
-                cols[f"{prefix}.{k}"][i] = _value(spec, v, self.p, where, k)
-
-    def _assessment(self, value: Any, cols: dict, i: int, where: str) -> None:
-        if value is None:
-            return
-        if not isinstance(value, Mapping):
-            self.p.add(where, f"expected an object with keys weights, appeal_period, got {value!r}")
-            return
-        for k, v in value.items():
-            if k == "weights":
-                self._nested(v, {f.name: f for f in S.WEIGHT_FIELDS}, "assessment.weights", cols, i, f"{where}.weights")
-            elif k == "appeal_period":
-                self._nested({k: v}, {f.name: f for f in S.ASSESSMENT_FIELDS}, "assessment", cols, i, where)
-            else:
-                self.p.add(f"{where}.{k}", _unknown_key(k, ("weights", "appeal_period")))
-
-    def _records(self, value: list, where: str, specs: dict[str, S.Field], extra: tuple[str, ...], start: int = 0):
-        allowed = set(specs) | set(extra)
-        missing = {name: missing_of(spec) for name, spec in specs.items()}
-        fast = [(name, spec, _FAST[id(spec)]) for name, spec in specs.items()]
-        p = self.p
-        for j, rec in enumerate(value, start):
-            w = _Where(where, j)
-            if type(rec) is not dict:
-                if not isinstance(rec, Mapping):
-                    p.add(str(w), f"expected an object, got {type(rec).__name__} {rec!r}")
-                    continue
-            if not rec.keys() <= allowed:
-                for k in rec:
-                    if k not in allowed:
-                        p.add(f"{w}.{k}", _unknown_key(k, tuple(extra) + tuple(specs)))
-            out = dict(missing)
-            for name, spec, enc in fast:
-                v = rec.get(name)
-                if v is not None:
-                    r = enc(v)
-                    out[name] = r if r is not _SLOW else _value(spec, v, p, w, name)
-            yield j, w, rec, out
-
-    def _facilities(self, value: list, i: int, where: str) -> None:
-        fac = self._fac
-        own, kinds, areas = fac["owner"], fac["kind"], fac["area"]
-        for j, rec in enumerate(value):
-            if type(rec) is dict and rec.keys() <= _FAC_KEYS:
-                kind = rec.get("kind")
-                k = _FAC_INDEX.get(kind) if type(kind) is str else None
-                a = rec.get("area")
-                if k is not None:
-                    if a is None:
-                        own.append(i)
-                        kinds.append(k)
-                        areas.append(NAN)
-                        continue
-                    ta = type(a)
-                    if (ta is float or ta is int) and 0 <= a < _INF:
-                        own.append(i)
-                        kinds.append(k)
-                        areas.append(a + 0.0)
-                        continue
-            self._facility_slow(rec, i, where, j)
-
-    def _facility_slow(self, rec: Any, i: int, where: str, j: int) -> None:
-        fac = self._fac
-        for _j, w, rec, out in self._records([rec], where, FACILITY_SPECS, (), start=j):
-            if rec.get("kind") is None:
-                self.p.add(f"{w}.kind", "required: the facility kind (" + ", ".join(S.FACILITY_FIELDS[0].vocab) + ")")
-                continue
-            fac["owner"].append(i)
-            fac["kind"].append(out["kind"])
-            fac["area"].append(out["area"])
-
-    def _staff(self, value: list, i: int, where: str) -> None:
-        stf, rat = self._stf, self._rat
-        own, rbits, pay, cert, post, grade = (stf["owner"], stf["roles"], stf["monthly_pay"],
-                                              stf["certified_social_worker"], stf["post"], stf["grade"])
-        r_own, r_year, r_val = rat["owner"], rat["year"], rat["rating"]
-        for j, rec in enumerate(value):
-            if type(rec) is dict and rec.keys() <= _STAFF_KEYS:
-                roles = rec.get("roles")
-                bits = 0
-                ok = roles is None or type(roles) is list
-                if ok and roles:
-                    for role in roles:
-                        b = ROLE_BITS.get(role) if type(role) is str else None
-                        if b is None:
-                            ok = False
-                            break
-                        bits |= b
-                m = rec.get("monthly_pay")
-                tm = type(m)
-                if m is not None and not ((tm is float or tm is int) and 0 <= m < _INF):
-                    ok = False
-                c = _bool(rec.get("certified_social_worker"))
-                po, gr = rec.get("post"), rec.get("grade")
-                po_v = -1 if po is None else (po if type(po) is int and 0 <= po <= 3 else None)
-                gr_v = -1 if gr is None else (gr if type(gr) is int and 0 <= gr <= 18 else None)
-                ratings = rec.get("ratings")
-                if ratings is not None:
-                    if type(ratings) is not dict:
-                        ok = False
-                    else:
-                        for y, v in ratings.items():
-                            if not (type(y) is str and len(y) == 4 and y.isdigit() and "1949" <= y <= "2100"
-                                    and (v is None or (type(v) is str and v in _RATING_INDEX))):
-                                ok = False
-                                break
-                if ok and c is not None and po_v is not None and gr_v is not None and \
-                        not (po_v >= 0 and gr_v >= 0 and (po_v == 0) != (gr_v == 0)):
-                    row = len(own)
-                    own.append(i)
-                    rbits.append(bits)
-                    pay.append(NAN if m is None else m + 0.0)
-                    cert.append(c)
-                    post.append(po_v)
-                    grade.append(gr_v)
-                    if ratings:
-                        for y in sorted(ratings):
-                            v = ratings[y]
-                            if v is not None:
-                                r_own.append(row)
-                                r_year.append(int(y))
-                                r_val.append(_RATING_INDEX[v])
-                    continue
-            self._staff_slow(rec, i, where, j)
-
-    def _staff_slow(self, rec: Any, i: int, where: str, j: int) -> None:
-        stf, rat = self._stf, self._rat
-        for _j, w, rec, out in self._records([rec], where, STAFF_SPECS, ("roles", "ratings"), start=j):
-            bits = 0
-            roles = rec.get("roles") or []
-            if not isinstance(roles, list):
-                self.p.add(f"{w}.roles", f"expected a list of role keys, got {roles!r}")
-                roles = []
-            for role in roles:
-                b = ROLE_BITS.get(role) if type(role) is str else None
-                if b is not None:
-                    bits |= b
-                    continue
-                try:
-                    bits |= ROLE_BITS[ROLES.check(role)]
-                except ValueError as exc:
-                    self.p.add(f"{w}.roles", str(exc))
-            if (out["post"] == 0) != (out["grade"] == 0) and out["post"] != -1 and out["grade"] != -1:
-                self.p.add(f"{w}.grade", "post and grade are 0 together (not on the scale) or both from 1: "
-                                         f"got post {out['post']}, grade {out['grade']}")
-            row = len(stf["owner"])
-            stf["owner"].append(i)
-            stf["roles"].append(bits)
-            for k in ("monthly_pay", "certified_social_worker", "post", "grade"):
-                stf[k].append(out[k])
-            ratings = rec.get("ratings")
-            if ratings is None:
-                continue
-            if not isinstance(ratings, Mapping):
-                self.p.add(f"{w}.ratings", f"expected an object of year: rating, got {ratings!r}")
-                continue
-            for year, rating in sorted(ratings.items(), key=lambda kv: str(kv[0])):
-                try:
-                    y = int(year)
-                    if not 1949 <= y <= 2100:
-                        raise ValueError
-                except (TypeError, ValueError):
-                    self.p.add(f"{w}.ratings", f"expected a year from 1949 to 2100 as key, got {year!r}")
-                    continue
-                if rating is None:
-                    continue  # a year without a rating: nothing recorded
-                r = _FAST[id(S.RATING_FIELD)](rating)
-                if r is _SLOW:
-                    try:
-                        r = encode(S.RATING_FIELD, S.RATING_FIELD.parse(rating))
-                    except ValueError as exc:
-                        self.p.add(f"{w}.ratings.{year}", str(exc))
-                        continue
-                rat["owner"].append(row)
-                rat["year"].append(y)
-                rat["rating"].append(r)
-
-    def _tasks(self, value: list, i: int, where: str) -> None:
-        tsk = self._tsk
-        own, kinds, roles, funded, listed, legal = (tsk["owner"], tsk["kind"], tsk["role"], tsk["funded"],
-                                                    tsk["on_access_list"], tsk["legal_basis"])
-        for j, rec in enumerate(value):
-            if type(rec) is dict and rec.keys() <= _TASK_KEYS:
-                kind = rec.get("kind")
-                role = rec.get("role")
-                r = -1 if role is None else (_TASK_ROLE_INDEX.get(role) if type(role) is str else None)
-                f = _bool(rec.get("funded"))
-                a = _bool(rec.get("on_access_list"))
-                lb = _bool(rec.get("legal_basis"))
-                if type(kind) is str and kind and r is not None and f is not None and a is not None and lb is not None:
-                    own.append(i)
-                    kinds.append(kind)
-                    roles.append(r)
-                    funded.append(f)
-                    listed.append(a)
-                    legal.append(lb)
-                    continue
-            self._task_slow(rec, i, where, j)
-
-    def _task_slow(self, rec: Any, i: int, where: str, j: int) -> None:
-        tsk = self._tsk
-        for _j, w, rec, out in self._records([rec], where, TASK_SPECS, ("kind",), start=j):
-            kind = rec.get("kind")
-            if not isinstance(kind, str) or not kind:
-                self.p.add(f"{w}.kind", f"required: a task kind (a listed key such as 'urban_management', or the "
-                                        f"region's own item name), got {kind!r}")
-                continue
-            tsk["owner"].append(i)
-            tsk["kind"].append(kind)
-            for k in ("role", "funded", "on_access_list", "legal_basis"):
-                tsk[k].append(out[k])
-
-    def _tag_list(self, field: str, value: list, i: int, where: str) -> None:
-        vocab = TAG_VOCABS[field]
-        t = self._tags[field]
-        index = vocab._index
-        if all(type(k) is str and k in index for k in value) and (vocab.open or len(set(value)) == len(value)):
-            # every key listed (and, for a set, none repeated): take the list as it is
-            t["owner"].extend([i] * len(value))
-            t["key"].extend(value)
-            return
-        seen = set()
-        for j, key in enumerate(value):
-            try:
-                k = vocab.check(key)
-            except ValueError as exc:
-                self.p.add(f"{where}[{j}]", str(exc))
-                continue
-            if not vocab.open:
-                if k in seen:
-                    continue  # a set: a repeated key says nothing more
-                seen.add(k)
-            t["owner"].append(i)
-            t["key"].append(k)
-
-    # helpers ---------------------------------------------------------------------------------------
-    def _code(self, value: Any, where: str, required: bool = False) -> str | None:
-        if value is None:
+def _codes(values: list, where: Callable[[int], str], p: Problems, key: str, required: bool) -> np.ndarray:
+    """Division codes (int64, -1 where missing or bad), each problem at ``where(i).key`` (``where(i)``
+    alone when *key* is empty)."""
+    n = len(values)
+    out = np.full(n, -1, dtype=np.int64)
+    for i, v in enumerate(values):
+        if type(v) is str and len(v) == 12 and v.isascii() and v.isdigit() and v[:2] != "00":
+            out[i] = int(v)
+            continue
+        if v is None:
             if required:
-                self.p.add(f"{where}.code", "required: a 12-digit division code")
-            return None
+                p.add(f"{where(i)}.{key}" if key else where(i), "required: a 12-digit division code")
+            continue
         try:
-            return normalize_code(value)
+            out[i] = int(normalize_code(v))
         except ValueError as exc:
-            self.p.add(where if where.endswith("parent") else f"{where}.code", str(exc))
-            return None
+            p.add(f"{where(i)}.{key}" if key else where(i), str(exc))
+    return out
 
-    def _name(self, value: Any, where: str) -> str | None:
-        if not isinstance(value, str) or not value.strip():
-            self.p.add(f"{where}.name", f"required: a non-empty name, got {value!r}")
-            return None
-        return value
+
+def _check_keys(dicts: Sequence[Mapping], allowed: tuple[str, ...], where: Callable[[int], str], p: Problems,
+                prefix: str = "") -> None:
+    aset = set(allowed)
+    for i, d in enumerate(dicts):
+        if not aset.issuperset(d):
+            for k in d:
+                if k not in aset:
+                    p.add(f"{where(i)}.{prefix}{k}", _unknown_key(k, allowed))
+
+
+def _record_columns(rec: S.Record, dicts: Sequence[Mapping], where: Callable[[int], str], p: Problems,
+                    prefix: str = "") -> dict[str, np.ndarray]:
+    """Encode the scalar fields and groups of *rec* over *dicts* (all mappings) as flat columns."""
+    out: dict[str, np.ndarray] = {}
+    for m in rec.members:
+        if isinstance(m, S.Field) and m.kind in S.SCALAR_KINDS:
+            out[prefix + m.name] = encode_values(m, [d.get(m.name) for d in dicts], where, p, prefix + m.name)
+        elif isinstance(m, S.Group):
+            sub: list[Mapping] = []
+            path = prefix + m.name
+            for i, d in enumerate(dicts):
+                v = d.get(m.name)
+                if v is None:
+                    sub.append({})
+                elif isinstance(v, Mapping):
+                    sub.append(v)
+                else:
+                    p.add(f"{where(i)}.{path}", f"expected an object with keys {', '.join(m.record.keys)}, got {v!r}")
+                    sub.append({})
+            _check_keys(sub, m.record.keys, where, p, path + ".")
+            out.update(_record_columns(m.record, sub, where, p, path + "."))
+    return out
+
+
+def _mappings(items: Sequence[Any], where: Callable[[int], str], p: Problems, what: str) -> np.ndarray:
+    """Indices of the items that are mappings; a problem for each other one."""
+    ok = [i for i, x in enumerate(items) if type(x) is dict or isinstance(x, Mapping)]
+    if len(ok) != len(items):
+        okset = set(ok)
+        for i, x in enumerate(items):
+            if i not in okset:
+                p.add(where(i), what.format(type=type(x).__name__, value=repr(x)))
+    return np.asarray(ok, dtype=np.int64)
+
+
+_LOC = re.compile(r"^(regions|communities)\[(\d+)\](?: \(\d{12}\))?(.*)$")
+_LOC_PART = re.compile(r"\.([^.\[]+)(?:\[(\d+)\])?")
+
+
+def _doc_order(item: tuple[str, str]) -> tuple:
+    """Sort key of a problem: its record's input row, then its member in declaration order."""
+    m = _LOC.match(item[0])
+    if m is None:
+        return (math.inf,)
+    key: list[float] = [int(m.group(2))]
+    rec: S.Record | None = S.REGION if m.group(1) == "regions" else S.COMMUNITY
+    for name, idx in _LOC_PART.findall(m.group(3)):
+        keys = rec.keys if rec is not None else ()
+        key += [keys.index(name) if name in keys else len(keys), int(idx) if idx else -1]
+        sub = rec.member(name) if rec is not None and name in keys else None
+        rec = sub.record if isinstance(sub, (S.Group, S.Children)) else None
+    return tuple(key)
+
+
+def _in_doc_order(p: Problems, start: int) -> None:
+    """Put the problems found since *start* in document order (rows, then fields as declared)."""
+    p.items[start:] = sorted(p.items[start:], key=_doc_order)
+
+
+def gather_regions(items: Sequence[Any], p: Problems) -> Gathered:
+    start = len(p.items)
+    n = len(items)
+    where = _Locator("regions", n)
+    ok = _mappings(items, where, p, "expected an object with code, name and level, got {type}")
+    okset = set(ok.tolist()) if len(ok) != n else None
+    dicts: list[Mapping] = list(items) if okset is None else [items[i] if i in okset else {} for i in range(n)]
+    code = _codes([d.get("code") for d in dicts], where, p, "code", required=False)
+    for i in (ok.tolist() if okset is not None else range(n)):
+        if dicts[i].get("code") is None:
+            p.add(f"{where(i)}.code", "required: a 12-digit division code")
+    where.codes = code
+    depth = levels_of(np.where(code >= 0, code, 10**11))
+    for i in np.flatnonzero((code >= 0) & (depth == 4)).tolist():
+        p.add(f"{where(i)}.code", f"{code[i]:012d} is a community code: communities go in 'communities'")
+        code[i] = -1
+    for i, d in enumerate(dicts):
+        lv = d.get("level")
+        if lv is None:
+            continue
+        try:
+            lvl = Level.parse(lv)
+        except ValueError as exc:
+            p.add(f"{where(i)}.level", str(exc))
+            continue
+        if code[i] >= 0 and lvl.depth != depth[i]:
+            p.add(f"{where(i)}.level", f"level {lvl.value!r} was given, but the code's digits make "
+                                       f"{code[i]:012d} a {LEVELS[depth[i]].value}")
+    names = _names_of_rows([d.get("name") for d in dicts], where, p, okset)
+    given = _codes([d.get("parent") for d in dicts], where, p, "parent", required=False)
+    _check_keys(dicts, REGION_KEYS, where, p)
+    cols = _record_columns(S.REGION, dicts, where, p)
+    _in_doc_order(p, start)
+    return Gathered(code, names, given, cols, where=where)
+
+
+class _Locator:
+    """Names row *i* of a table for messages: ``communities[3] (431302001001)``, built only on demand.
+
+    *offset* is the input position of row 0 (for a table gathered in batches)."""
+
+    __slots__ = ("kind", "codes", "offset")
+
+    def __init__(self, kind: str, n: int, offset: int = 0):
+        self.kind = kind
+        self.codes: np.ndarray | None = None
+        self.offset = offset
+
+    def __call__(self, i: int) -> str:
+        c = -1 if self.codes is None else int(self.codes[i])
+        return f"{self.kind}[{i + self.offset}]" + (f" ({c:012d})" if c >= 0 else "")
+
+
+class _ChildLocator:
+    """Names a child record: ``communities[3] (431302001001).staff[1]``."""
+
+    __slots__ = ("owner_where", "name", "owner", "pos")
+
+    def __init__(self, owner_where: Callable[[int], str], name: str, owner: np.ndarray, pos: np.ndarray):
+        self.owner_where, self.name, self.owner, self.pos = owner_where, name, owner, pos
+
+    def __call__(self, k: int) -> str:
+        return f"{self.owner_where(int(self.owner[k]))}.{self.name}[{int(self.pos[k])}]"
+
+
+def _flatten(lists: list, where: Callable[[int], str], p: Problems, name: str) -> tuple[np.ndarray, list, np.ndarray, np.ndarray]:
+    """(known, flat items, owner, position in owner's list) of a list field over its owners."""
+    known = np.zeros(len(lists), dtype=bool)
+    counts = np.zeros(len(lists), dtype=np.int64)
+    for i, v in enumerate(lists):
+        if v is None:
+            continue
+        if type(v) is list:
+            known[i] = True
+            counts[i] = len(v)
+        else:
+            p.add(f"{where(i)}.{name}", f"expected a list (empty for none), got {type(v).__name__}")
+    flat = list(chain.from_iterable(v for v, k in zip(lists, known.tolist()) if k))
+    owner = np.repeat(np.arange(len(lists), dtype=np.int64), counts)
+    starts = np.zeros(len(lists), dtype=np.int64)
+    np.cumsum(counts[:-1], out=starts[1:]) if len(lists) > 1 else None
+    pos = np.arange(len(flat), dtype=np.int64) - starts[owner] if len(flat) else np.zeros(0, np.int64)
+    return known, flat, owner, pos
+
+
+def _gather_children(ch: S.Children, lists: list, where: Callable[[int], str], p: Problems,
+                     out: dict[str, dict[str, Any]]) -> np.ndarray:
+    rec = ch.record
+    known, flat, owner, pos = _flatten(lists, where, p, ch.name)
+    loc = _ChildLocator(where, ch.name, owner, pos)
+    keep = _mappings(flat, loc, p, "expected an object, got {type} {value}")
+    if len(keep) != len(flat):
+        flat = [flat[i] for i in keep.tolist()]
+        owner, pos = owner[keep], pos[keep]
+        loc = _ChildLocator(where, ch.name, owner, pos)
+    extra = tuple(m.name for m in rec.members if not (isinstance(m, S.Field) and m.kind in S.SCALAR_KINDS))
+    _check_keys(flat, extra + tuple(f.name for f in rec.scalars), loc, p)
+    cols = _record_columns(rec, flat, loc, p)
+    ok = np.ones(len(flat), dtype=bool)
+    for m in rec.members:
+        if not isinstance(m, S.Field):
+            continue
+        vals = [d.get(m.name) for d in flat] if m.kind in ("key", "keyset") or m.required else None
+        if m.required:
+            for i in [i for i, v in enumerate(vals) if v is None or (m.kind == "key" and (type(v) is not str or not v))]:
+                v = vals[i]
+                p.add(f"{loc(i)}.{m.name}",
+                      f"required: the {rec.en} {m.en} ({m.expected()})" + (f", got {v!r}" if v is not None else ""))
+                ok[i] = False
+        if m.kind == "key":
+            cols[m.name] = [v if o else "" for v, o in zip(vals, ok.tolist())]
+        elif m.kind == "keyset":
+            cols[m.name] = _keysets(m, vals, loc, p)
+    for check in rec.checks:
+        bad, field, message = check(cols)
+        for i in np.flatnonzero(bad).tolist():
+            p.add(f"{loc(i)}.{field}", message(i))
+    for ym in S.year_maps(rec).values():
+        out[ym.name] = _gather_year_map(ym, [d.get(ym.name) for d in flat], loc, p)
+    if not ok.all():
+        # a record without its required key is left out (its problem is reported); year maps
+        # refer to staff rows, so they keep the numbering of the records kept
+        sel = np.flatnonzero(ok)
+        cols = {k: (v[sel] if isinstance(v, np.ndarray) else [v[i] for i in sel.tolist()]) for k, v in cols.items()}
+        owner = owner[sel]
+        for ym in S.year_maps(rec).values():
+            remap = np.full(len(ok), -1, np.int64)
+            remap[sel] = np.arange(len(sel))
+            t = out[ym.name]
+            m = remap[t["owner"]] >= 0
+            t["owner"] = remap[t["owner"]][m]
+            t["cols"] = {k: v[m] for k, v in t["cols"].items()}
+    out[ch.name] = {"owner": owner, "cols": cols}
+    return known
+
+
+def _keysets(f: S.Field, vals: list, loc: Callable[[int], str], p: Problems) -> np.ndarray:
+    """Sets of closed keys as bit masks (bit i = the vocabulary's key i)."""
+    bits_of = {k: 1 << i for i, k in enumerate(f.vocab or ())}
+    out = np.zeros(len(vals), dtype=f.dtype)
+    for i, v in enumerate(vals):
+        if not v:
+            if v is not None and v != [] and v != ():
+                p.add(f"{loc(i)}.{f.name}", f"expected a list of {f.name} keys, got {v!r}")
+            continue
+        if type(v) is not list:
+            p.add(f"{loc(i)}.{f.name}", f"expected a list of {f.name} keys, got {v!r}")
+            continue
+        b = 0
+        for key in v:
+            bit = bits_of.get(key) if type(key) is str else None
+            if bit is None:
+                try:
+                    bit = bits_of[f.vocab.check(key)]  # type: ignore[union-attr]
+                except ValueError as exc:
+                    p.add(f"{loc(i)}.{f.name}", str(exc))
+                    continue
+            b |= bit
+        out[i] = b
+    return out
+
+
+def _gather_year_map(ym: S.YearMap, maps: list, loc: Callable[[int], str], p: Problems) -> dict[str, Any]:
+    owner: list[int] = []
+    years: list[int] = []
+    vals: list[Any] = []
+    lo, hi = str(ym.low), str(ym.high)
+    for i, m in enumerate(maps):
+        if not m:
+            if m is not None and not isinstance(m, Mapping):
+                p.add(f"{loc(i)}.{ym.name}", f"expected an object of year: {ym.field.name}, got {m!r}")
+            continue
+        if not isinstance(m, Mapping):
+            p.add(f"{loc(i)}.{ym.name}", f"expected an object of year: {ym.field.name}, got {m!r}")
+            continue
+        for y, v in sorted(m.items(), key=lambda kv: str(kv[0])):
+            if type(y) is str and len(y) == 4 and y.isascii() and y.isdigit() and lo <= y <= hi:
+                year = int(y)
+            else:
+                try:
+                    year = int(y)
+                    if not ym.low <= year <= ym.high:
+                        raise ValueError
+                except (TypeError, ValueError, OverflowError):
+                    p.add(f"{loc(i)}.{ym.name}", f"expected a year from {ym.low} to {ym.high} as key, got {y!r}")
+                    continue
+            if v is None:
+                continue  # a year without a value records nothing
+            owner.append(i)
+            years.append(year)
+            vals.append(v)
+    # a value's problem is named by its year, as ``staff[1].ratings.2017``
+    col = encode_values(ym.field, vals, lambda k: f"{loc(owner[k])}.{ym.name}.{years[k]}", p, "")
+    return {"owner": np.asarray(owner, dtype=np.int64), "cols": {"year": np.asarray(years, dtype=np.int16),
+                                                                  ym.field.name: col}}
+
+
+def _gather_tags(t: S.Tags, lists: list, where: Callable[[int], str], p: Problems,
+                 out: dict[str, dict[str, Any]]) -> np.ndarray:
+    known, flat, owner, pos = _flatten(lists, where, p, t.name)
+    index = t.vocab._index
+    bad = [i for i, k in enumerate(flat) if not (type(k) is str and (k in index or (t.vocab.open and k)))]
+    if bad:
+        ok = np.ones(len(flat), dtype=bool)
+        for i in bad:
+            try:
+                t.vocab.check(flat[i])
+            except ValueError as exc:
+                p.add(f"{where(int(owner[i]))}.{t.name}[{int(pos[i])}]", str(exc))
+            ok[i] = False
+        sel = np.flatnonzero(ok)
+        flat = [flat[i] for i in sel.tolist()]
+        owner = owner[sel]
+    out[t.name] = {"owner": owner, "cols": {"key": flat}}
+    return known
+
+
+def gather_communities(items: Sequence[Any], p: Problems, offset: int = 0) -> Gathered:
+    """Gather communities (*offset*: the input position of the first, when read in batches)."""
+    start = len(p.items)
+    n = len(items)
+    where = _Locator("communities", n, offset)
+    ok = _mappings(items, where, p, "expected an object with code and name, got {type}")
+    okset = set(ok.tolist()) if len(ok) != n else None
+    dicts: list[Mapping] = list(items) if okset is None else [items[i] if i in okset else {} for i in range(n)]
+    code = _codes([d.get("code") for d in dicts], where, p, "code", required=False)
+    for i in (ok.tolist() if okset is not None else range(n)):
+        if dicts[i].get("code") is None:
+            p.add(f"{where(i)}.code", "required: a 12-digit division code")
+    where.codes = code
+    for i in np.flatnonzero((code >= 0) & (code % 1000 == 0)).tolist():
+        depth = levels_of(np.array([code[i]]))[0]
+        p.add(f"{where(i)}.code", f"{code[i]:012d} is a {LEVELS[depth].value} code, expected a community code "
+                                  "(its last three digits not 000)")
+        code[i] = -1
+    names = _names_of_rows([d.get("name") for d in dicts], where, p, okset)
+    given = _codes([d.get("parent") for d in dicts], where, p, "parent", required=False)
+    _check_keys(dicts, COMMUNITY_KEYS, where, p)
+    cols = _record_columns(S.COMMUNITY, dicts, where, p)
+    known: dict[str, np.ndarray] = {}
+    children: dict[str, dict[str, Any]] = {}
+    for name, ch in S.CHILDREN.items():
+        known[name] = _gather_children(ch, [d.get(name) for d in dicts], where, p, children)
+    for name, t in S.TAGS.items():
+        known[name] = _gather_tags(t, [d.get(name) for d in dicts], where, p, children)
+    _in_doc_order(p, start)
+    return Gathered(code, names, given, cols, known, children, where)
+
+
+def _names_of_rows(values: list, where: Callable[[int], str], p: Problems, rows: set | None) -> list:
+    """Names (None where bad), a problem for each bad one among *rows* (all when None)."""
+    out = list(values)
+    for i, v in enumerate(values):
+        if type(v) is str and v.strip():
+            continue
+        if rows is not None and i not in rows:
+            out[i] = None
+        elif type(v) is not str or not v.strip():
+            p.add(f"{where(i)}.name", f"required: a non-empty name, got {v!r}")
+            out[i] = None
+    return out
 
 
 def check_tree(rcode: np.ndarray, rgiven: np.ndarray, ccode: np.ndarray, cgiven: np.ndarray,
@@ -751,100 +694,160 @@ def _report_cycles(codes: np.ndarray, given: np.ndarray, loc: Any, p: Problems) 
                   "cycle: " + " → ".join(f"{c:012d}" for c in cyc + [node]) + " (the hierarchy must be a tree)")
 
 
-def from_dict(doc: Any, source: str | None = None) -> Store:
-    """Build a store from an interchange-format document, raising one ValidationError for all problems."""
+
+
+_DOC_KEYS = ("schema", "regions", "communities", "metadata")
+
+
+def check_document(doc: Any) -> Problems:
+    """The problems of a document's top level: its type, schema version, keys and list types."""
     p = Problems()
     if not isinstance(doc, Mapping):
         p.add("", f"expected a JSON object with schema, regions and communities, got {type(doc).__name__}")
-        p.raise_if_any(source)
+        return p
     schema = doc.get("schema")
     if schema != SCHEMA:
         p.add("schema", f"expected {SCHEMA!r}, got {schema!r}" + ("" if schema is not None else " (missing)"))
     for k in doc:
-        if k not in ("schema", "regions", "communities", "metadata"):
-            p.add(k, _unknown_key(k, ("schema", "regions", "communities", "metadata")))
-    regions = doc.get("regions", [])
-    communities = doc.get("communities", [])
-    for name, v in (("regions", regions), ("communities", communities)):
+        if k not in _DOC_KEYS:
+            p.add(k, _unknown_key(k, _DOC_KEYS))
+    for name in ("regions", "communities"):
+        v = doc.get(name, [])
         if not isinstance(v, list):
             p.add(name, f"expected a list, got {type(v).__name__}")
-    if p:
-        p.raise_if_any(source)
-    b = _Builder(p)
-    r = b.regions(regions)
-    c = b.communities(communities)
-    return _assemble(r, c, p, source)
+    return p
 
 
-def _loc_fn(kind: str, codes: np.ndarray) -> Any:
-    def loc(i: int) -> str:
-        c = codes[i]
-        return f"{kind}[{i}]" + (f" ({c:012d})" if c >= 0 else "")
-
-    return loc
-
-
-def _assemble(r: dict, c: dict, p: Problems, source: str | None) -> Store:
-    check_tree(r["code"], r["given_parent"], c["code"], c["given_parent"],
-               _loc_fn("regions", r["code"]), _loc_fn("communities", c["code"]), p)
+def from_dict(doc: Any, source: str | None = None) -> Store:
+    """Build a store from an interchange-format document, raising one ValidationError for all problems."""
+    p = check_document(doc)
     p.raise_if_any(source)
-    # regions, sorted by code
-    rorder = np.argsort(r["code"], kind="stable")
-    rcode = r["code"][rorder]
+    r = gather_regions(doc.get("regions", []), p)
+    c = gather_communities(doc.get("communities", []), p)
+    return assemble(r, c, p, source)
+
+
+def concat_gathered(parts: list[Gathered]) -> Gathered:
+    """One gathered table from batches gathered in input order (owner rows renumbered)."""
+    if len(parts) == 1:
+        return parts[0]
+    rows = np.cumsum([0] + [len(g.code) for g in parts])
+    children: dict[str, dict[str, Any]] = {}
+    for name in parts[0].children:
+        owners, cols = [], {k: [] for k in parts[0].children[name]["cols"]}
+        for g, base in zip(parts, rows[:-1].tolist()):
+            t = g.children[name]
+            owners.append(np.asarray(t["owner"], np.int64) + base)
+            for k, v in t["cols"].items():
+                cols[k].append(v)
+        children[name] = {"owner": np.concatenate(owners),
+                          "cols": {k: (np.concatenate(v) if isinstance(v[0], np.ndarray) else list(chain.from_iterable(v)))
+                                   for k, v in cols.items()}}
+    # year maps refer to rows of their child table: shift by the child rows of earlier batches
+    for ch in S.CHILDREN.values():
+        for ym in S.year_maps(ch.record).values():
+            counts = np.cumsum([0] + [len(g.children[ch.name]["owner"]) for g in parts])
+            owners = [np.asarray(g.children[ym.name]["owner"], np.int64) + base
+                      for g, base in zip(parts, counts[:-1].tolist())]
+            children[ym.name]["owner"] = np.concatenate(owners)
+    first = parts[0]
+    return Gathered(np.concatenate([g.code for g in parts]), list(chain.from_iterable(g.name for g in parts)),
+                    np.concatenate([g.given_parent for g in parts]),
+                    {k: np.concatenate([g.cols[k] for g in parts]) for k in first.cols},
+                    {k: np.concatenate([g.known[k] for g in parts]) for k in first.known}, children,
+                    _Batched([g.where for g in parts], rows))
+
+
+class _Batched:
+    """The locator of a table gathered in batches: row *i* named by its batch's locator."""
+
+    __slots__ = ("parts", "rows")
+
+    def __init__(self, parts: list[Any], rows: np.ndarray):
+        self.parts, self.rows = parts, rows
+
+    def __call__(self, i: int) -> str:
+        b = int(np.searchsorted(self.rows, i, side="right")) - 1
+        return self.parts[b](i - int(self.rows[b]))
+
+
+def _child(owner: np.ndarray, cols: dict[str, np.ndarray], n: int, order: np.ndarray,
+           strings: list[str] | None = None) -> Child:
+    """A child table from gathered columns; *order* maps input owner rows to sorted rows."""
+    own = order[owner].astype(np.int32) if len(owner) else np.zeros(0, np.int32)
+    perm = np.argsort(own, kind="stable")
+    return Child(own[perm], _offsets(own[perm], n), {k: np.asarray(v)[perm] for k, v in cols.items()}, strings)
+
+
+def assemble(r: Gathered, c: Gathered, p: Problems, source: str | None) -> Store:
+    """Check the hierarchy of gathered regions and communities, then build the store (sorted by code)."""
+    rloc = r.where or _Locator("regions", len(r.code))
+    cloc = c.where or _Locator("communities", len(c.code))
+    check_tree(r.code, r.given_parent, c.code, c.given_parent, rloc, cloc, p)
+    p.raise_if_any(source)
+    rorder = np.argsort(r.code, kind="stable")
+    rcode = r.code[rorder]
     regions: dict[str, np.ndarray] = {
         "code": rcode,
-        "name": np.array(r["name"], dtype=object)[rorder] if len(rcode) else np.zeros(0, object),
+        "name": np.array(r.name, dtype=object)[rorder] if len(rcode) else np.zeros(0, object),
         "depth": levels_of(rcode),
     }
     for name, spec in REGION_SPECS.items():
-        regions[name] = np.asarray(r["fields"][name], dtype=dtype_of(spec))[rorder]
+        regions[name] = np.asarray(r.cols[name], dtype=spec.dtype)[rorder]
     regions["parent"] = parent_rows(rcode, regions["depth"])
-    # communities
-    corder = np.argsort(c["code"], kind="stable")
+    corder = np.argsort(c.code, kind="stable")
     n = len(corder)
     inv = np.empty(n, dtype=np.int64)
     inv[corder] = np.arange(n)
-    ccode = c["code"][corder]
     comms: dict[str, np.ndarray] = {
-        "code": ccode,
-        "name": np.array(c["name"], dtype=object)[corder] if n else np.zeros(0, object),
+        "code": c.code[corder],
+        "name": np.array(c.name, dtype=object)[corder] if n else np.zeros(0, object),
     }
     for path, spec in S.COMMUNITY_COLUMNS:
-        comms[path] = np.asarray(c["cols"][path], dtype=dtype_of(spec))[corder]
+        comms[path] = np.asarray(c.cols[path], dtype=spec.dtype)[corder]
     for k in LIST_FIELDS:
-        comms[f"known.{k}"] = np.asarray(c["known"][k], dtype=bool)[corder]
+        comms[f"known.{k}"] = (np.asarray(c.known[k], dtype=bool)[corder] if k in c.known
+                               else np.zeros(n, dtype=bool))
     store_comm_ancestors(comms, rcode)
-    fac = c["facilities"]
-    facilities = _child(fac["owner"], {"kind": fac["kind"], "area": fac["area"]},
-                        {"kind": np.int16, "area": np.float64}, n, inv)
-    stf = c["staff"]
-    staff_dt = {"roles": np.uint8, "monthly_pay": np.float64, "certified_social_worker": np.int8, "post": np.int8,
-                "grade": np.int8, "input_row": np.int64}
-    stf_cols = {k: v for k, v in stf.items() if k != "owner"}
-    stf_cols["input_row"] = list(range(len(stf["owner"])))
-    staff = _child(stf["owner"], stf_cols, staff_dt, n, inv)
-    # ratings belong to staff rows: map input staff rows to sorted staff rows
-    staff_inv = np.empty(len(staff), dtype=np.int64)
-    staff_inv[staff.cols.pop("input_row")] = np.arange(len(staff))
-    rat = c["ratings"]
-    ratings = _child(rat["owner"], {"year": rat["year"], "rating": rat["rating"]},
-                     {"year": np.int16, "rating": np.int8}, len(staff), staff_inv)
-    tsk = c["tasks"]
-    kinds, kind_codes = intern(tsk["kind"], TASK_KINDS)
-    tasks = _child(tsk["owner"], {"kind": kind_codes, "role": tsk["role"], "funded": tsk["funded"],
-                                  "on_access_list": tsk["on_access_list"], "legal_basis": tsk["legal_basis"]},
-                   {"kind": np.int32, "role": np.int8, "funded": np.int8, "on_access_list": np.int8,
-                    "legal_basis": np.int8}, n, inv, kinds)
+    g = c.children
+    tables: dict[str, Child] = {}
+    for name, ch in S.CHILDREN.items():
+        spec = ch.record.child_columns()
+        cols = dict(g[name]["cols"])
+        strings = None
+        for k, f in spec.items():
+            if f.kind == "key":
+                strings, codes = intern(list(cols[k]), f.vocab)  # type: ignore[arg-type]
+                cols[k] = np.asarray(codes, dtype=f.dtype)
+            else:
+                cols[k] = np.asarray(cols[k], dtype=f.dtype)
+        maps = S.year_maps(ch.record)
+        if maps:
+            cols["input_row"] = np.arange(len(g[name]["owner"]), dtype=np.int64)
+        child = _child(np.asarray(g[name]["owner"], np.int64), cols, n, inv, strings)
+        if maps:
+            # year maps belong to child rows: map input rows to sorted rows
+            child_inv = np.empty(len(child), dtype=np.int64)
+            child_inv[child.cols.pop("input_row")] = np.arange(len(child))
+            for ym in maps.values():
+                t = g[ym.name]
+                tables[ym.name] = _child(np.asarray(t["owner"], np.int64),
+                                         {"year": np.asarray(t["cols"]["year"], np.int16),
+                                          ym.field.name: np.asarray(t["cols"][ym.field.name], ym.field.dtype)},
+                                         len(child), child_inv)
+        tables[name] = child
     tags = {}
-    for field, vocab in TAG_VOCABS.items():
-        t = c["tags"][field]
-        strings, codes = intern(t["key"], vocab)
-        child = _child(t["owner"], {"key": codes}, {"key": np.int32}, n, inv, strings)
-        if not vocab.open:  # a set of closed keys: stored in the vocabulary's order
-            perm = np.lexsort((child.cols["key"], child.owner))
-            child = Child(child.owner[perm], child.offsets, {"key": child.cols["key"][perm]}, strings)
-        tags[field] = child
-    return Store(regions, comms, facilities, staff, ratings, tasks, tags)
+    for name, t in S.TAGS.items():
+        strings, codes = intern(list(g[name]["cols"]["key"]), t.vocab)
+        child = _child(np.asarray(g[name]["owner"], np.int64), {"key": np.asarray(codes, dtype=np.int32)}, n, inv,
+                       strings)
+        if not t.ordered:  # a set of closed keys: repeats collapse, stored in the vocabulary's order
+            own, key = child.owner.astype(np.int64), child.cols["key"].astype(np.int64)
+            combined = np.unique(own * (len(strings) + 1) + key)
+            own = (combined // (len(strings) + 1)).astype(np.int32)
+            child = Child(own, _offsets(own, n), {"key": (combined % (len(strings) + 1)).astype(np.int32)}, strings)
+        tags[name] = child
+    return Store(regions, comms, tables["facilities"], tables["staff"], tables["ratings"], tables["tasks"], tags)
 
 
 def intern(values: list[str], vocab: Vocabulary) -> tuple[list[str], list[int]]:
@@ -878,13 +881,17 @@ def store_comm_ancestors(comms: dict[str, np.ndarray], rcode: np.ndarray) -> Non
 
 # --- writing back to dicts ------------------------------------------------------------------------
 
+
+
+# --- writing back to records ----------------------------------------------------------------------
+
 def region_dicts(st: Store) -> list[dict[str, Any]]:
     r = st.regions
     codes = [f"{c:012d}" for c in r["code"].tolist()]
     names = r["name"].tolist()
     levels = [LEVELS[d].value for d in r["depth"].tolist()]
     parents = r["parent"].tolist()
-    fields = [(name, decode_column(spec, r[name])) for name, spec in REGION_SPECS.items()]
+    fields = [(name, spec.decode(r[name])) for name, spec in REGION_SPECS.items()]
     out = []
     for i, code in enumerate(codes):
         d: dict[str, Any] = {"code": code, "name": names[i], "level": levels[i]}
@@ -898,117 +905,93 @@ def region_dicts(st: Store) -> list[dict[str, Any]]:
     return out
 
 
-def community_dicts(st: Store, rows: Sequence[int] | None = None) -> list[dict[str, Any]]:
-    """Interchange-format dicts of the communities at *rows* (all when ``None``), in Community field order."""
-    cm = st.communities
-    n = st.n_communities
-    rows_arr = np.arange(n) if rows is None else np.asarray(rows, dtype=np.int64)
-    codes = cm["code"][rows_arr].tolist()
-    rcode = st.regions["code"]
-    parents = rcode[cm["parent"][rows_arr]].tolist() if len(rcode) else [None] * len(rows_arr)
-    names = cm["name"][rows_arr].tolist()
-    col = {path: decode_column(spec, cm[path][rows_arr]) for path, spec in S.COMMUNITY_COLUMNS}
-    known = {k: cm[f"known.{k}"][rows_arr].tolist() for k in LIST_FIELDS}
-    fac = _child_records(st.facilities, rows_arr, _facility_record)
-    stf = _child_records(st.staff, rows_arr, _staff_recorder(st))
-    tsk = _child_records(st.tasks, rows_arr, _task_recorder(st.tasks))
-    tags = {k: _child_records(st.tags[k], rows_arr, _tag_recorder(st.tags[k])) for k in TAG_VOCABS}
-    lists = {"facilities": fac, "staff": stf, "tasks": tsk, **tags}
+def _group_dicts(rec: S.Record, cols: Mapping[str, np.ndarray], n: int, prefix: str = "") -> list[dict[str, Any]]:
+    """Per row, the dict of *rec*'s scalars and groups (missing values and empty groups left out)."""
+    parts: list[tuple[str, Any]] = []
+    for m in rec.members:
+        if isinstance(m, S.Field) and m.kind in S.SCALAR_KINDS:
+            parts.append((m.name, m.decode(cols[prefix + m.name])))
+        elif isinstance(m, S.Group):
+            parts.append((m.name, _group_dicts(m.record, cols, n, f"{prefix}{m.name}.")))
     out = []
-    for j in range(len(rows_arr)):
-        d: dict[str, Any] = {"code": f"{codes[j]:012d}", "name": names[j], "parent": f"{parents[j]:012d}"}
-        for key in COMMUNITY_KEYS[3:]:
-            if key in TOP_SCALARS:
-                v = col[key][j]
-                if v is not None:
-                    d[key] = v
-            elif key in LIST_FIELDS:
-                if known[key][j]:
-                    d[key] = lists[key][j]
-            elif key == "assessment":
-                w = {f.name: col[f"assessment.weights.{f.name}"][j] for f in S.WEIGHT_FIELDS}
-                w = {k: v for k, v in w.items() if v is not None}
-                a: dict[str, Any] = {"weights": w} if w else {}
-                ap = col["assessment.appeal_period"][j]
-                if ap is not None:
-                    a["appeal_period"] = ap
-                if a:
-                    d["assessment"] = a
-            else:
-                sub = {k: col[f"{key}.{k}"][j] for k in NESTED[key]}
-                sub = {k: v for k, v in sub.items() if v is not None}
-                if sub:
-                    d[key] = sub
+    for j in range(n):
+        d: dict[str, Any] = {}
+        for name, col in parts:
+            v = col[j]
+            if v is not None and v != {}:
+                d[name] = v
         out.append(d)
     return out
 
 
-def _child_records(child: Child, rows: np.ndarray, recorder: Any) -> list[list[Any]]:
-    sub, src = child.take_owners(rows)
-    records = recorder(sub, src)
-    off = sub.offsets.tolist()
-    return [records[off[j]:off[j + 1]] for j in range(len(rows))]
-
-
-def _facility_record(sub: Child, _src: np.ndarray) -> list[dict]:
-    kinds = list(S.FACILITY_FIELDS[0].vocab or ())
-    k = sub.cols["kind"].tolist()
-    a = decode_column(S.FACILITY_FIELDS[1], sub.cols["area"])
-    return [{"kind": kinds[k[i]]} | ({"area": a[i]} if a[i] is not None else {}) for i in range(len(k))]
-
-
-def _staff_recorder(st: Store) -> Any:
-    def rec(sub: Child, src: np.ndarray) -> list[dict]:
-        roles_keys = list(ROLES)
-        bits = sub.cols["roles"].tolist()
-        cols = {name: decode_column(spec, sub.cols[name]) for name, spec in STAFF_SPECS.items()}
-        rsub, _ = st.ratings.take_owners(src)
-        years = rsub.cols["year"].tolist()
-        rvals = decode_column(S.RATING_FIELD, rsub.cols["rating"])
-        roff = rsub.offsets.tolist()
-        has_ratings = _staff_has_ratings(st)[src].tolist() if len(src) else []
-        out = []
-        for i in range(len(bits)):
-            d: dict[str, Any] = {"roles": [k for b, k in enumerate(roles_keys) if bits[i] >> b & 1]}
-            for name in STAFF_SPECS:
-                v = cols[name][i]
-                if v is not None:
-                    d[name] = v
-            if has_ratings[i]:
-                d["ratings"] = {str(years[r]): rvals[r] for r in range(roff[i], roff[i + 1])}
-            out.append(d)
-        return out
-
-    return rec
-
-
-def _staff_has_ratings(st: Store) -> np.ndarray:
-    # a staff member with an empty ratings object and one without ratings are the same to every rule;
-    # only a non-empty one is written back
-    return np.diff(st.ratings.offsets) > 0
-
-
-def _task_recorder(child: Child) -> Any:
-    def rec(sub: Child, _src: np.ndarray) -> list[dict]:
-        strings = child.strings or []
-        kinds = sub.cols["kind"].tolist()
-        cols = {name: decode_column(spec, sub.cols[name]) for name, spec in TASK_SPECS.items()}
-        out = []
-        for i in range(len(kinds)):
-            d: dict[str, Any] = {"kind": strings[kinds[i]]}
-            for name in TASK_SPECS:
-                v = cols[name][i]
-                if v is not None:
-                    d[name] = v
-            out.append(d)
-        return out
-
-    return rec
-
-
-def _tag_recorder(child: Child) -> Any:
-    def rec(sub: Child, _src: np.ndarray) -> list[str]:
-        strings = child.strings or []
+def child_dicts(st: Store, name: str, sub: Child, src: np.ndarray) -> list[Any]:
+    """The records of child table *name* in *sub* (rows *src* of the store's table) as dicts or keys."""
+    if name in S.TAGS:
+        strings = sub.strings or []
         return [strings[k] for k in sub.cols["key"].tolist()]
+    rec = S.CHILDREN[name].record
+    n = len(sub)
+    cols: list[tuple[str, Any]] = []
+    for m in rec.members:
+        if isinstance(m, S.Field):
+            col = sub.cols[m.name]
+            if m.kind == "key":
+                strings = sub.strings or []
+                cols.append((m.name, [strings[k] for k in col.tolist()]))
+            elif m.kind == "keyset":
+                keys = list(m.vocab or ())
+                cols.append((m.name, [[k for b, k in enumerate(keys) if bits >> b & 1] for bits in col.tolist()]))
+            else:
+                cols.append((m.name, m.decode(col)))
+        elif isinstance(m, S.YearMap):
+            table = getattr(st, m.name)
+            msub, _ = table.take_owners(src)
+            years = msub.cols["year"].tolist()
+            vals = m.field.decode(msub.cols[m.field.name])
+            off = msub.offsets.tolist()
+            # an empty map and no map are the same to every rule: only a non-empty one is written
+            cols.append((m.name, [{str(years[r]): vals[r] for r in range(off[i], off[i + 1])} or None
+                                  for i in range(n)]))
+    out = []
+    for i in range(n):
+        d: dict[str, Any] = {}
+        for key, col in cols:
+            v = col[i]
+            if v is not None:
+                d[key] = v
+        out.append(d)
+    return out
 
-    return rec
+
+def community_dicts(st: Store, rows: Sequence[int] | None = None) -> list[dict[str, Any]]:
+    """Interchange-format dicts of the communities at *rows* (all when ``None``), in Community field order."""
+    cm = st.communities
+    rows_arr = np.arange(st.n_communities) if rows is None else np.asarray(rows, dtype=np.int64)
+    n = len(rows_arr)
+    codes = cm["code"][rows_arr].tolist()
+    rcode = st.regions["code"]
+    parents = rcode[cm["parent"][rows_arr]].tolist() if len(rcode) else [None] * n
+    names = cm["name"][rows_arr].tolist()
+    flat = {path: cm[path][rows_arr] for path, _ in S.COMMUNITY_COLUMNS}
+    parts: list[tuple[str, Any]] = []
+    for m in S.COMMUNITY.members[3:]:
+        if isinstance(m, S.Field):
+            parts.append((m.name, m.decode(flat[m.name])))
+        elif isinstance(m, S.Group):
+            parts.append((m.name, _group_dicts(m.record, flat, n, m.name + ".")))
+        else:
+            child = st.tags[m.name] if m.name in S.TAGS else getattr(st, m.name)
+            sub, src = child.take_owners(rows_arr)
+            records = child_dicts(st, m.name, sub, src)
+            off = sub.offsets.tolist()
+            known = cm[f"known.{m.name}"][rows_arr].tolist()
+            parts.append((m.name, [records[off[j]:off[j + 1]] if known[j] else None for j in range(n)]))
+    out = []
+    for j in range(n):
+        d: dict[str, Any] = {"code": f"{codes[j]:012d}", "name": names[j], "parent": f"{parents[j]:012d}"}
+        for key, col in parts:
+            v = col[j]
+            if v is not None and v != {}:
+                d[key] = v
+        out.append(d)
+    return out

@@ -21,7 +21,7 @@ import numpy as np
 
 from . import _columns as C
 from . import _schema as S
-from ._codes import levels_of, truncate
+from ._codes import levels_of
 from ._errors import Problems, ValidationError
 from ._vocab import AREA_TYPES, Level
 
@@ -90,28 +90,89 @@ def read_csv(p: Path) -> C.Store:
     return from_csv_rows(header, rows, str(p))
 
 
+def _csv_locator(source: str, rows: np.ndarray | None = None) -> Any:
+    """Names row *i* of a table gathered from a CSV by its line (``file.csv:7``)."""
+    if rows is None:
+        return lambda i: f"{source}:{i + 2}"
+    return lambda i: f"{source}:{int(rows[i]) + 2}"
+
+
+def _csv_columns(header: list[str], source: str,
+                 prob: Problems) -> tuple[dict[str, int], dict[str, tuple[S.Field, str | None]]]:
+    """Map the header to columns: identity columns by name, fields by flat path or alias (an alias
+    may carry a unit in brackets, ``运转经费(万元/年)``). Every header problem names its column."""
+    alias = S.region_headers() | S.community_headers()
+    specs = dict(S.COMMUNITY_COLUMNS) | C.REGION_SPECS
+    known = tuple(dict.fromkeys(DIVISION_COLUMNS + ("area_type", "parent") + tuple(specs)))
+    idx: dict[str, int] = {}
+    fields: dict[str, tuple[S.Field, str | None]] = {}
+    for j, raw in enumerate(header):
+        h = raw.strip().lstrip("\ufeff").strip()
+        where = f"{source}:1:{j + 1}"
+        if not h:
+            prob.add(where, f"column {j + 1} has no name (header {raw!r}): every column needs one")
+            continue
+        unit: str | None = None
+        if h in DIVISION_COLUMNS or h in ("area_type", "parent"):
+            target = "parent_code" if h == "parent" else h
+        else:
+            base, bracket = S.split_header(h)
+            target = alias.get(h)
+            if target is not None:
+                unit = bracket if h not in specs else None  # an alias as written names its own unit
+            else:
+                target, unit = alias.get(base), bracket
+            if target == "parent":
+                target = "parent_code"
+            elif target in S.TAGS:
+                prob.add(where, f"column {h!r}: the list {target!r} cannot be read from one CSV cell")
+                continue
+            elif target is None or (target not in specs and target not in ("code", "name")):
+                prob.add(where, C._unknown_key(h, known).replace("field", "column", 1))
+                continue
+        if target in idx:
+            prob.add(where, f"repeated column {h!r}: column {idx[target] + 1} ({header[idx[target]].strip()!r}) "
+                            f"gives {target} already")
+            continue
+        idx[target] = j
+        if target in specs:
+            spec = specs[target]
+            if unit is not None and spec.kind not in ("quantity", "count"):
+                prob.add(where, f"column {h!r}: {target} is {spec.expected()} and takes no unit")
+                continue
+            fields[target] = (spec, unit)
+    return idx, fields
+
+
+def _csv_cells(spec: S.Field, unit: str | None, values: Any, rows: list[int]) -> list[Any]:
+    """The cells of *rows* as input values for *spec* (empty = missing)."""
+    out: list[Any] = []
+    for i in rows:
+        v = values[i].strip()
+        if v == "":
+            out.append(None)
+        elif spec.kind == "bool":
+            low = v.lower()
+            out.append(True if low in ("true", "1", "yes", "是") else False if low in ("false", "0", "no", "否") else v)
+        elif spec.kind == "int":
+            out.append(int(v) if v.isascii() and v.lstrip("-").isdigit() and len(v) < 10 else v)
+        elif unit is not None:
+            out.append(f"{v} {unit}")
+        else:
+            out.append(v)
+    return out
+
+
 def from_csv_rows(header: list[str] | None, rows: list[list[str]], source: str) -> C.Store:
-    """Build a store from CSV rows (see the module docstring for the columns)."""
+    """Gather a CSV's rows (see the module docstring for the columns) and assemble them like any input."""
     prob = Problems()
     if not header:
         prob.add(f"{source}:1", "empty file: expected a header row with at least code and name")
         prob.raise_if_any(source)
-    header = [h.strip().lstrip("\ufeff") for h in header]
-    col = {h: i for i, h in enumerate(header)}
+    col, fields = _csv_columns(header, source, prob)
     for req in ("code", "name"):
         if req not in col:
-            prob.add(f"{source}:1", f"missing column {req!r} (header: {', '.join(header)})")
-    comm_specs = dict(S.COMMUNITY_COLUMNS)
-    extra = {}
-    for h in header:
-        if h in DIVISION_COLUMNS or h == "area_type" or h == "parent":
-            continue
-        spec = comm_specs.get(h) or C.REGION_SPECS.get(h)
-        if spec is None:
-            prob.add(f"{source}:1", C._unknown_key(h, DIVISION_COLUMNS + ("area_type",) + tuple(comm_specs)
-                                                   + tuple(C.REGION_SPECS)).replace("field", "column", 1))
-        else:
-            extra[h] = spec
+            prob.add(f"{source}:1", f"missing column {req!r} (header: {', '.join(h.strip() for h in header)})")
     prob.raise_if_any(source)
     width = len(header)
     for i, r in enumerate(rows):
@@ -121,157 +182,72 @@ def from_csv_rows(header: list[str] | None, rows: list[list[str]], source: str) 
     n = len(rows)
     cols = list(zip(*rows)) if rows else [()] * width
     get = lambda name: cols[col[name]] if name in col else None  # noqa: E731
-
-    codes_txt = get("code")
-    codes = np.full(n, -1, dtype=np.int64)
-    try:
-        arr = np.array(codes_txt, dtype="U12")
-        ok = np.char.str_len(arr) == 12
-        ok &= np.char.isdigit(arr) if n else ok
-        if not ok.all() or any(len(c) != 12 for c in codes_txt):
-            raise ValueError
-        codes = arr.astype(np.int64)
-    except ValueError:
-        from ._codes import normalize_code
-        for i, c in enumerate(codes_txt):
-            try:
-                codes[i] = int(normalize_code(c))
-            except ValueError as exc:
-                prob.add(f"{source}:{i + 2}:code", str(exc))
+    codes = C._codes([c.strip() or None for c in get("code")], lambda i: f"{source}:{i + 2}:code", prob, "",
+                     required=True)
     depth = levels_of(np.where(codes >= 0, codes, 10**11))
-    names = list(get("name"))
-    for i in np.flatnonzero(np.char.str_len(np.array(names, dtype=str)) == 0) if n else []:
+    names = [x.strip() for x in get("name")]
+    for i in [i for i, x in enumerate(names) if not x]:
         prob.add(f"{source}:{i + 2}:name", "required: a non-empty name")
     level_txt = get("level")
     if level_txt is not None:
-        lv = np.array([x.depth for x in Level], dtype=np.int8)
         lookup = {x.value: x.depth for x in Level}
-        given = np.array([lookup.get(x, -1) for x in level_txt], dtype=np.int8)
+        given = np.array([lookup.get(x.strip(), -1) for x in level_txt], dtype=np.int8)
         for i in np.flatnonzero(given < 0):
             prob.add(f"{source}:{i + 2}:level", f"unknown level {level_txt[i]!r} (expected one of: "
                                                 f"{', '.join(x.value for x in Level)})")
         for i in np.flatnonzero((given >= 0) & (given != depth) & (codes >= 0)):
             prob.add(f"{source}:{i + 2}:level", f"level {level_txt[i]!r} was given, but the code's digits make "
                                                 f"{codes[i]:012d} a {list(Level)[depth[i]].value}")
-        del lv
-    parent_txt = get("parent_code") or get("parent")
+    parent_txt = get("parent_code")
     given_parent = np.full(n, -1, dtype=np.int64)
     if parent_txt is not None:
-        nonempty = [i for i, x in enumerate(parent_txt) if x]
-        try:
-            given_parent[nonempty] = np.array([parent_txt[i] for i in nonempty], dtype="U12").astype(np.int64)
-        except ValueError:
-            from ._codes import normalize_code
-            for i in nonempty:
-                try:
-                    given_parent[i] = int(normalize_code(parent_txt[i]))
-                except ValueError as exc:
-                    prob.add(f"{source}:{i + 2}:parent_code", str(exc))
-    is_comm = depth == 4
-    cidx = np.flatnonzero(is_comm)
-    ridx = np.flatnonzero(~is_comm)
+        given_parent = C._codes([x.strip() or None for x in parent_txt], lambda i: f"{source}:{i + 2}:parent_code",
+                                prob, "", required=False)
+    cidx = np.flatnonzero(depth == 4)
+    ridx = np.flatnonzero(depth != 4)
     # area types: an explicit column wins; else the urban-rural code where one is given
     area = np.full(n, -1, dtype=np.int8)
     ur = get("urban_rural_code")
     if ur is not None:
-        keys = np.array(ur, dtype="U3")
+        keys = np.array([x.strip() for x in ur], dtype=object)
         for code_txt, at in URBAN_RURAL_AREA_TYPES.items():
             area[keys == code_txt] = AREA_TYPES.index(at)
-        bad = (keys != "") & (area < 0)
-        for i in np.flatnonzero(bad):
+        for i in np.flatnonzero((keys != "") & (area < 0)):
             prob.add(f"{source}:{i + 2}:urban_rural_code", f"unknown urban-rural code {ur[i]!r} (expected one of: "
                                                            f"{', '.join(URBAN_RURAL_AREA_TYPES)})")
-    at_txt = get("area_type")
-    if at_txt is not None:
-        for i, v in enumerate(at_txt):
-            if v:
-                try:
-                    area[i] = AREA_TYPES.index(AREA_TYPES.check(v))
-                except ValueError as exc:
-                    prob.add(f"{source}:{i + 2}:area_type", str(exc))
-    extra_cols: dict[str, np.ndarray] = {}
-    for h, spec in extra.items():
-        values = cols[col[h]]
-        out = np.full(n, C.missing_of(spec), dtype=C.dtype_of(spec))
-        for i, v in enumerate(values):
-            if v == "":
+    at_spec, at_unit = fields.pop("area_type", (None, None))
+    if at_spec is not None:
+        given_at = C.encode_values(at_spec, _csv_cells(at_spec, None, get("area_type"), list(range(n))),
+                                   lambda i: f"{source}:{i + 2}:area_type", prob, "")
+        area = np.where(given_at >= 0, given_at, area).astype(np.int8)
+    # the fields: community fields on community rows, region fields on region rows
+    comm_specs = dict(S.COMMUNITY_COLUMNS)
+    comm_cols: dict[str, np.ndarray] = {"area_type": area[cidx]}
+    region_cols: dict[str, np.ndarray] = {}
+    for path, (spec, unit) in fields.items():
+        values = cols[col[path]]
+        head = header[col[path]].strip()
+        for rows_of, table, out, kind in ((cidx, comm_specs, comm_cols, "community"),
+                                         (ridx, C.REGION_SPECS, region_cols, "region")):
+            if path in table:
+                out[path] = C.encode_values(spec, _csv_cells(spec, unit, values, rows_of.tolist()),
+                                            lambda k, rows_of=rows_of: f"{source}:{int(rows_of[k]) + 2}:{head}",
+                                            prob, "")
                 continue
-            try:
-                out[i] = C.encode(spec, spec.parse(_csv_value(spec, v)))
-            except ValueError as exc:
-                prob.add(f"{source}:{i + 2}:{h}", str(exc))
-        extra_cols[h] = out
-    for h in extra:
-        if h in C.REGION_SPECS and h not in comm_specs:
-            for i in cidx[extra_cols[h][cidx] != C.missing_of(extra[h])] if n else []:
-                if extra[h].kind in ("count", "quantity", "share") and np.isnan(extra_cols[h][i]):
-                    continue
-                prob.add(f"{source}:{i + 2}:{h}", f"{h} is a region field; row {i + 2} is a community")
-
-    def rloc(k: int) -> str:
-        return f"{source}:{ridx[k] + 2}"
-
-    def cloc(k: int) -> str:
-        return f"{source}:{cidx[k] + 2}"
-
-    C.check_tree(codes[ridx], given_parent[ridx], codes[cidx], given_parent[cidx], rloc, cloc, prob)
-    prob.raise_if_any(source)
-
-    # assemble (codes sorted)
-    rorder = ridx[np.argsort(codes[ridx], kind="stable")]
-    corder = cidx[np.argsort(codes[cidx], kind="stable")]
-    names_arr = np.array(names, dtype=object)
-    rcode = codes[rorder]
-    regions = {"code": rcode, "name": names_arr[rorder], "depth": depth[rorder]}
-    for name, spec in C.REGION_SPECS.items():
-        regions[name] = extra_cols[name][rorder] if name in extra_cols else \
-            np.full(len(rorder), C.missing_of(spec), dtype=C.dtype_of(spec))
-    regions["parent"] = C.parent_rows(rcode, regions["depth"])
-    m = len(corder)
-    comms: dict[str, np.ndarray] = {"code": codes[corder], "name": names_arr[corder]}
+            for i in rows_of.tolist():
+                if values[i].strip():
+                    other = "region" if kind == "community" else "community"
+                    prob.add(f"{source}:{i + 2}:{head}", f"{path} is a {other} field; row {i + 2} is a {kind}")
     for path, spec in S.COMMUNITY_COLUMNS:
-        if path == "area_type":
-            comms[path] = area[corder]
-        elif path in extra_cols:
-            comms[path] = extra_cols[path][corder]
-        else:
-            comms[path] = np.full(m, C.missing_of(spec), dtype=C.dtype_of(spec))
-    for k in C.LIST_FIELDS:
-        comms[f"known.{k}"] = np.zeros(m, dtype=bool)
-    C.store_comm_ancestors(comms, rcode)
-    return C.Store(regions, comms, *empty_children(m))
-
-
-def _csv_value(spec: S.Field, v: str) -> Any:
-    if spec.kind == "bool":
-        low = v.strip().lower()
-        if low in ("true", "1", "yes", "是"):
-            return True
-        if low in ("false", "0", "no", "否"):
-            return False
-        raise ValueError(f"expected true or false, got {v!r}")
-    if spec.kind == "int":
-        try:
-            return int(v)
-        except ValueError:
-            raise ValueError(f"expected {spec.expected()}, got {v!r}") from None
-    return v
-
-
-def empty_children(n: int) -> tuple[C.Child, C.Child, C.Child, C.Child, dict[str, C.Child]]:
-    z32 = np.zeros(0, dtype=np.int32)
-    off = np.zeros(n + 1, dtype=np.int64)
-    fac = C.Child(z32, off, {"kind": np.zeros(0, np.int16), "area": np.zeros(0)})
-    stf = C.Child(z32, off, {"roles": np.zeros(0, np.uint8), "monthly_pay": np.zeros(0),
-                             "certified_social_worker": np.zeros(0, np.int8), "post": np.zeros(0, np.int8),
-                             "grade": np.zeros(0, np.int8)})
-    rat = C.Child(z32, np.zeros(1, np.int64), {"year": np.zeros(0, np.int16), "rating": np.zeros(0, np.int8)})
-    from ._vocab import TASK_KINDS
-    tsk = C.Child(z32, off, {"kind": np.zeros(0, np.int32), "role": np.zeros(0, np.int8),
-                             "funded": np.zeros(0, np.int8), "on_access_list": np.zeros(0, np.int8),
-                             "legal_basis": np.zeros(0, np.int8)}, list(TASK_KINDS))
-    tags = {k: C.Child(z32, off, {"key": np.zeros(0, np.int32)}, list(v)) for k, v in C.TAG_VOCABS.items()}
-    return fac, stf, rat, tsk, tags
+        comm_cols.setdefault(path, np.full(len(cidx), spec.missing, dtype=spec.dtype))
+    for name, spec in C.REGION_SPECS.items():
+        region_cols.setdefault(name, np.full(len(ridx), spec.missing, dtype=spec.dtype))
+    r = C.Gathered(codes[ridx], [names[i] for i in ridx.tolist()], given_parent[ridx], region_cols,
+                   where=_csv_locator(source, ridx))
+    c = C.Gathered(codes[cidx], [names[i] for i in cidx.tolist()], given_parent[cidx], comm_cols,
+                   known={k: np.zeros(len(cidx), dtype=bool) for k in S.LIST_FIELDS},
+                   where=_csv_locator(source, cidx))
+    return C.assemble(r, c, prob, source)
 
 
 # --- writing --------------------------------------------------------------------------------------

@@ -338,38 +338,15 @@ class Report:
     def _violations(self, table: str, mask: np.ndarray, b: Block, row: int) -> list[str]:
         if b.level is not Level.COMMUNITY:
             return []
-        from . import _vocab as V
+        from . import _schema as S
 
         st = self.dataset._st
         child = {"facilities": st.facilities, "staff": st.staff, "tasks": st.tasks, **st.tags}.get(table)
         if child is None:
             return []
-        rows = [i for i in child.rows_of(row) if mask[i]]
-        out = []
-        for i in rows:
-            if table == "tasks":
-                kind = (child.strings or [])[child.cols["kind"][i]]
-                t = V.TASK_KINDS.term(kind)
-                role = child.cols["role"][i]
-                role_txt = V.TASK_ROLES.terms[role].label if role >= 0 else "role not given"
-                flags = [f"{k}={'yes' if child.cols[k][i] == 1 else 'no' if child.cols[k][i] == 0 else '?'}"
-                         for k in ("funded", "on_access_list", "legal_basis")]
-                out.append(f"task “{t.zh}” / {t.en} ({role_txt}; {', '.join(flags)})")
-            elif table in st.tags:
-                key = (child.strings or [])[child.cols["key"][i]]
-                vocab = {"plaques": V.PLAQUES, "unified": V.UNIFIED, "bodies": V.BODIES}[table]
-                t = vocab.term(key)
-                out.append(f"{table[:-1] if table.endswith('s') else table} “{t.zh}” / {t.en}")
-            elif table == "staff":
-                bits = int(child.cols["roles"][i])
-                roles = [V.ROLES.terms[j].zh for j in range(len(V.ROLES)) if bits >> j & 1] or ["工作人员"]
-                pay = child.cols["monthly_pay"][i]
-                out.append(f"staff member #{i - child.offsets[row] + 1} ({'、'.join(roles)}"
-                           + (f", {_fmt_number(pay)} yuan/month" if pay == pay else "") + ")")
-            else:
-                t = V.FACILITY_KINDS.terms[child.cols["kind"][i]]
-                out.append(f"facility “{t.zh}” / {t.en}")
-        return out
+        start = int(child.offsets[row])
+        return [S.describe_child(table, child.cols, child.strings, i, i - start)
+                for i in child.rows_of(row) if mask[i]]
 
     # --- tables ------------------------------------------------------------------------------------
     @property

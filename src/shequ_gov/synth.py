@@ -38,6 +38,7 @@ CALIBRATION = {
     "jiangsu_one_shoulder_communities": (0.946, 0.02),   # “一肩挑” 94.6 % of communities
     "jiangsu_one_shoulder_villages": (0.975, 0.02),      # 97.5 % of villages
     "jiangsu_certified_worker_share": (2.2 / 17.5, 0.02),  # 2.2 万 certified of 17.5 万 community workers
+    "liaoning_certified_allowance_share": (0.85, 0.05),  # most certified social workers get 职业津贴
     "loudi_staff_5_to_9_share": (0.85, 0.06),            # "5—9 staff" (share of urban/township communities)
     "xigang_admin_work_share_mean": (0.70, 0.03),        # administrative work about 70 %
     "shenyang_ledgers_within_22_share": (0.85, 0.06),    # ledgers cut to 22 (most comply)
@@ -348,8 +349,10 @@ def _staff(comms: dict, rng: np.random.Generator, missing: float) -> tuple[C.Chi
     drop = rng.random(len(owner)) < missing
     post[drop] = -1
     grade[drop] = -1
+    allowance = _allowance(certified, rng.spawn(1)[0], missing)
     staff = C.Child(owner.astype(np.int32), offsets, {"roles": roles, "monthly_pay": pay,
-                                                      "certified_social_worker": certified, "post": post,
+                                                      "certified_social_worker": certified,
+                                                      "social_work_allowance": allowance, "post": post,
                                                       "grade": grade})
     # ratings for 2021–2023 for most members; c. 1 % rated incompetent in a year
     years = np.array([2021, 2022, 2023], dtype=np.int16)
@@ -359,6 +362,15 @@ def _staff(comms: dict, rng: np.random.Generator, missing: float) -> tuple[C.Chi
     r_val = rng.choice(len(RATINGS), size=len(r_owner), p=[0.25, 0.66, 0.07, 0.02]).astype(np.int8)
     ratings = _csr(r_owner, len(owner), {"year": r_year, "rating": r_val})
     return staff, ratings
+
+
+def _allowance(certified: np.ndarray, rng: np.random.Generator, missing: float) -> np.ndarray:
+    """职业津贴 (yuan/month): most certified social workers receive one (200/300/500 by certificate
+    level), the others none (0); drawn from its own stream so the other columns stay as they were."""
+    m = len(certified)
+    receives = (certified == 1) & (rng.random(m) < 0.85)
+    amount = rng.choice(np.array([200.0, 300.0, 500.0]), size=m, p=[0.55, 0.35, 0.10])
+    return _missing(np.where(receives, amount, 0.0), rng, missing)
 
 
 def _tasks(comms: dict, rng: np.random.Generator, missing: float) -> C.Child:

@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 import attrs
 import numpy as np
 
+from .. import _schema as S
 from .._errors import PolicyError
 from .._policy import Policy
 from .._vocab import Level, Status
@@ -25,13 +26,13 @@ __all__ = ["PERTURBATIONS", "all_checks", "check_policy", "parametrize_with_chec
 
 #: A date after every start date of the first-party policies, for the checks' evaluations.
 AS_OF = dt.date(2024, 6, 30)
-_NUMERIC_PATHS = [
-    "households", "population", "grids", "group_leader_subsidy", "convenience_minutes", "convenience_distance",
-    "funding.operating", "funding.benefit_projects", "burden.ledgers", "burden.certificates", "burden.inspections",
-    "burden.cancelled_certificates_issued", "burden.non_retained_certificates_issued", "burden.one_vote_veto_items",
-    "burden.separate_department_assessments", "burden.admin_work_share", "assessment.weights.residents",
-    "assessment.weights.street", "assessment.weights.departments",
-]
+#: The numeric community fields by flat path (top-level fields first, then groups), from the schema.
+_NUMERIC_PATHS = [p for p, f in S.COMMUNITY_COLUMNS if f.numeric and "." not in p] + \
+    [p for p, f in S.COMMUNITY_COLUMNS if f.numeric and "." in p]
+_SHARES = {p for p, f in S.COMMUNITY_COLUMNS if f.kind == "share"}
+#: The numeric fields of child records (``staff.monthly_pay``), from the schema.
+_CHILD_NUMERIC = {f"{name}.{f.name}": (name, f.name) for name, ch in S.CHILDREN.items()
+                  for f in ch.record.scalars if f.numeric and name != "facilities"}
 
 
 def _perturb_numeric(path: str) -> Callable[[dict], None]:
@@ -48,7 +49,7 @@ def _perturb_numeric(path: str) -> Callable[[dict], None]:
                 v = target.get(keys[-1])
                 if v is None:
                     continue
-                if keys[0] in ("assessment",) or keys[-1] == "admin_work_share":
+                if path in _SHARES:
                     target[keys[-1]] = min(1.0, round(v + 0.2, 2))
                 elif isinstance(v, int):
                     target[keys[-1]] = int(v * 1.5) + 1
@@ -68,11 +69,14 @@ def _perturb_facility_area(kind: str) -> Callable[[dict], None]:
     return apply
 
 
-def _perturb_staff_pay(doc: dict) -> None:
-    for c in doc["communities"]:
-        for m in c.get("staff") or []:
-            if m.get("monthly_pay") is not None:
-                m["monthly_pay"] = m["monthly_pay"] * 1.5 + 100
+def _perturb_child_numeric(table: str, field: str) -> Callable[[dict], None]:
+    def apply(doc: dict) -> None:
+        for c in doc["communities"]:
+            for m in c.get(table) or []:
+                if m.get(field) is not None:
+                    m[field] = m[field] * 1.5 + 100
+
+    return apply
 
 
 def _perturb_add_certified(doc: dict) -> None:
@@ -107,7 +111,9 @@ def perturbation(name: str) -> Callable[[dict], None]:
         return _perturb_facility_area(FACILITY_KINDS.check(name.split(":", 1)[1]))
     if name.startswith("tasks:"):
         return _perturb_add_task(name.split(":", 1)[1])
-    fixed = {"staff.monthly_pay": _perturb_staff_pay, "staff.certified": _perturb_add_certified,
+    if name in _CHILD_NUMERIC:
+        return _perturb_child_numeric(*_CHILD_NUMERIC[name])
+    fixed = {"staff.certified": _perturb_add_certified,
              "region.average_annual_wage": _perturb_wage}
     if name in fixed:
         return fixed[name]
@@ -116,8 +122,8 @@ def perturbation(name: str) -> Callable[[dict], None]:
 
 
 #: Inputs a rule may declare monotone in (``@formula(..., increasing=[...], decreasing=[...])``).
-PERTURBATIONS = tuple(_NUMERIC_PATHS) + ("facility_area:<kind>", "staff.monthly_pay", "staff.certified",
-                                         "tasks:<kind>", "region.average_annual_wage")
+PERTURBATIONS = tuple(_NUMERIC_PATHS) + ("facility_area:<kind>",) + tuple(_CHILD_NUMERIC) + (
+    "staff.certified", "tasks:<kind>", "region.average_annual_wage")
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -311,12 +317,29 @@ def check_missing_input_gives_unknown(policy: Policy) -> None:
     assert not diffs, f"removing an input changed verdicts to something other than UNKNOWN:\n  {_describe(diffs)}"
 
 
-_ALT_UNITS = {  # field → (unit string, factor from the canonical unit)
-    "area": ("km**2", 1e-6), "operating": ("万元/year", 1e-4), "benefit_projects": ("万元/年", 1e-4),
-    "monthly_pay": ("yuan/year", 12.0), "group_leader_subsidy": ("元/月", 1.0),
-    "convenience_minutes": ("hour", 1 / 60), "convenience_distance": ("m", 1000.0),
-    "average_annual_wage": ("wan_yuan/year", 1e-4), "households": ("户", 1.0), "population": ("人", 1.0),
+#: Per canonical unit, other ways of writing a value: (unit strings, factor from the canonical unit).
+_UNIT_SPELLINGS = {
+    "m**2": (("km**2", 1e-6), ("平方米", 1.0)), "yuan/year": (("万元/year", 1e-4), ("万元/年", 1e-4),
+                                                            ("wan_yuan/year", 1e-4)),
+    "yuan/month": (("yuan/year", 12.0), ("元/月", 1.0)), "minute": (("hour", 1 / 60),),
+    "km": (("m", 1000.0),), "household": (("户", 1.0),), "person": (("人", 1.0),),
 }
+
+
+def _alt_units() -> dict[str, tuple[str, float]]:
+    """Field name → another spelling of its canonical unit, for every field with a unit in the schema
+    (fields of one unit take its spellings in turn)."""
+    out: dict[str, tuple[str, float]] = {}
+    seen: dict[str, int] = {}
+    for _, m in S.walk():
+        if isinstance(m, S.Field) and m.unit and m.unit in _UNIT_SPELLINGS and m.name not in out:
+            spellings = _UNIT_SPELLINGS[m.unit]
+            out[m.name] = spellings[seen.get(m.unit, 0) % len(spellings)]
+            seen[m.unit] = seen.get(m.unit, 0) + 1
+    return out
+
+
+_ALT_UNITS = _alt_units()
 
 
 def _rewrite_units(node: Any) -> Any:

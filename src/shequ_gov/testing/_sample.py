@@ -166,6 +166,13 @@ def _staff(rng: np.random.Generator, hh: int) -> list[dict[str, Any]]:
             m["monthly_pay"] = float(rng.integers(10, 60)) * 100
         if _maybe(rng):
             m["certified_social_worker"] = bool(rng.random() < 0.3)
+            # 职业津贴: most certified members receive one, others none; sometimes not recorded.
+            # Derived from the values drawn, not drawn itself, so the rest of the sample is unchanged.
+            k = (hh * 31 + j) % 7
+            if m["certified_social_worker"] and k:
+                m["social_work_allowance"] = float((200, 300, 500)[k % 3])
+            elif k < 5:
+                m["social_work_allowance"] = 0.0
         if _maybe(rng):
             if rng.random() < 0.9:
                 m["post"], m["grade"] = int(rng.integers(1, 4)), int(rng.integers(1, 19))
