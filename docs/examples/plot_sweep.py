@@ -60,9 +60,9 @@ def main() -> int:
     xs = whole.columns["value"]
     series = {"all / 全部": list(whole.columns["pass_rate"])}
     OUT.parent.mkdir(exist_ok=True)
-    OUT.write_text(svg_line_chart(xs, series, title="Loudi's housing minimum, swept (synthetic province, what-if)",
+    OUT.write_text(svg_line_chart(xs, series, title=f"{RULE} over a synthetic province (what-if)",
                                   xlabel="service_housing_min_area (m²) — Loudi's own value: 400",
-                                  ylabel="pass rate of " + RULE.split(".", 1)[1]), encoding="utf-8")
+                                  ylabel="pass rate / 达标率"), encoding="utf-8")
     print(f"wrote {OUT} ({len(data):,} communities)", file=sys.stderr)
     return 0
 
