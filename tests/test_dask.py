@@ -96,3 +96,12 @@ class TestEvaluateOnDask:
             sg.evaluate(ds, "loudi", as_of=AS_OF, scheduler=client)
         assert len([t for t in ts.data if str(t["key"]).startswith("_evaluate_part")]) == n
 
+
+
+def test_partitions_with_a_city_without_districts(client):
+    """A province whose city has no districts (Dongguan) gives the same report province by province."""
+    from test_scenario import _with_dongguan
+
+    ds = _with_dongguan(sg.synth.generate(300, seed=2).to_dict())
+    assert sg.evaluate(ds, None, as_of=AS_OF, mode="what-if", scheduler=client).to_json() == \
+        sg.evaluate(ds, None, as_of=AS_OF, mode="what-if").to_json()

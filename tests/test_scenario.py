@@ -356,3 +356,21 @@ def test_evaluate_reads_a_path(tmp_path):
     ds.write(tmp_path / "d.json")
     assert sg.evaluate(tmp_path / "d.json", "loudi", as_of=AS_OF).to_json() == \
         sg.evaluate(ds, "loudi", as_of=AS_OF).to_json()
+
+
+def _with_dongguan(doc):
+    """*doc* plus a city whose streets sit directly under it (no districts), as Dongguan's do."""
+    doc["regions"] += [{"code": "440000000000", "name": "广东省", "level": "province"},
+                       {"code": "441900000000", "name": "东莞市", "level": "city", "parent": "440000000000"},
+                       {"code": "441900003000", "name": "东城街道", "level": "street", "parent": "441900000000"}]
+    for i, c in enumerate(doc["communities"][:4]):
+        doc["communities"].append({**c, "code": f"441900003{i + 1:03d}", "parent": "441900003000"})
+    return sg.Dataset.from_dict(doc)
+
+
+def test_a_city_without_districts_does_not_break_district_rules(toy_policy):
+    """District aggregates skip communities with no district above them instead of failing the rule."""
+    ds = _with_dongguan(sg.synth.generate(100, seed=2).to_dict())
+    rep = sg.evaluate(ds, toy_policy, as_of=AS_OF, mode="what-if")
+    assert rep._block("toy.area_share").error is None
+    assert "error" not in set(rep.findings.columns["status"])

@@ -606,8 +606,14 @@ class RegionInputs:
         return Tri.from_int8(self._inputs._st.regions[field][self.rows])
 
     def count(self, mask: np.ndarray) -> np.ndarray:
-        """Per region: how many communities inside it satisfy *mask*."""
-        return np.bincount(self.of_community, weights=np.asarray(mask, np.float64), minlength=self.n).astype(np.float64)
+        """Per region: how many communities inside it satisfy *mask*.
+
+        A community with no region of this level above it (a street directly under a city without
+        districts, such as Dongguan's) counts in none.
+        """
+        key = self._inputs._cached(("region_key", self.level), lambda: np.where(
+            self.of_community >= 0, self.of_community, self.n))
+        return np.bincount(key, weights=np.asarray(mask, np.float64), minlength=self.n + 1)[:self.n].astype(np.float64)
 
     def share(self, t: Tri, among: Tri | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per region: the share of selected communities where *t* holds, as (low, high, total).
