@@ -30,6 +30,10 @@ TARGETS = [
     ("columnar_vs_loop.ratio", ">=", 20, "engine speed-up over a per-object loop"),
     ("scenarios.compare_s", "<=", 3, "reform + comparison beyond two evaluations (s)"),
     ("scenarios.sweep_single_s", "<=", 15, "100-value sweep, national, one process (s)"),
+    ("spreadsheet.read_s", "<=", 15, "read a province-sized workbook, validated (s)"),
+    ("service.c1.p95_ms", "<=", 50, "service: one community, concurrency 1, p95 (ms)"),
+    ("service.c32_2workers.requests_per_s", ">=", 200, "service: concurrency 32, 2 workers (requests/s)"),
+    ("service.city.jurisdiction.median_s", "<=", 1.5, "service: 2,000-community document (s)"),
 ]
 
 

@@ -106,6 +106,21 @@ _fields = _GENERATED / "fields.rst"
 if not _fields.exists() or _fields.read_text(encoding="utf-8") != _schema.fields_rst():
     _fields.write_text(_schema.fields_rst(), encoding="utf-8")
 
+# -- The service's OpenAPI description -------------------------------------------------------------
+
+# Rendered at every build from shequ_gov.server.openapi() (no web framework needed), into
+# docs/_generated/ as well, which service.rst includes and offers for download.
+import json  # noqa: E402
+
+from shequ_gov.server import _docs as _service_docs, openapi as _openapi  # noqa: E402
+
+_spec = _openapi()
+for _name, _text in (("openapi.json", json.dumps(_spec, ensure_ascii=False, indent=1) + "\n"),
+                     ("openapi.rst", _service_docs.rst_reference(_spec))):
+    _path = _GENERATED / _name
+    if not _path.exists() or _path.read_text(encoding="utf-8") != _text:  # unchanged: no needless rebuild
+        _path.write_text(_text, encoding="utf-8")
+
 # -- HTML ----------------------------------------------------------------------------------------
 
 html_theme = "alabaster"

@@ -38,6 +38,7 @@ def _broken(toy):
     bad_value = attrs.evolve(param.values[0], citation=attrs.evolve(param.values[0].citation, quote=""))
     return {
         "check_metadata": _with_rule(toy, "toy.area", title_en=""),
+        "check_parameters_read": _with_rule(toy, "toy.area", parameters=("min_area", "share_target")),
         "check_parameters": attrs.evolve(toy, parameters={**toy.parameters, "min_area": attrs.evolve(
             param, values=(bad_value,) + param.values[1:])}),
         "check_determinism": _with_rule(toy, "toy.households", function=_fn(

@@ -50,6 +50,12 @@ class TestCanonical:
         with pytest.raises(ValueError, match="unknown unit 'blorps'"):
             canonical("3 blorps", "km")
 
+    @pytest.mark.parametrize("unit", ["».", "m**", "((", "1/"])
+    def test_unit_text_that_breaks_the_parser_is_a_value_error(self, unit):
+        """Any unit text pint cannot parse is an unknown unit, never another exception."""
+        with pytest.raises(ValueError, match="unknown unit"):
+            canonical(f"1{unit}", "m**2")
+
     @pytest.mark.parametrize("bad", ["abc", True, [1], float("nan")])
     def test_non_numbers_are_rejected(self, bad):
         """Text without a number, booleans, lists and NaN are not quantities."""

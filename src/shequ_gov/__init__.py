@@ -11,9 +11,11 @@ from ._codes import code_level, normalize_code, parent_code
 from ._dataset import Dataset
 from ._engine import evaluate
 from ._errors import PluginWarning, PolicyError, RuleErrorWarning, ValidationError
+from ._explain import Explanation
 from ._policy import Citation, Parameter, ParameterValue, Policy, Reform, Rule, Source, formula
 from ._report import Finding, Report, Table
 from ._scenario import Comparison, compare, sweep
+from ._template import template
 from ._model import Assessment, AssessmentWeights, Burden, Community, Facility, Funding, Region, StaffMember, Task
 from ._units import Quantity, ureg
 from ._vocab import AreaType, Level, Status
@@ -27,6 +29,7 @@ __all__ = [
     "Community",
     "Comparison",
     "Dataset",
+    "Explanation",
     "Facility",
     "Finding",
     "Funding",
@@ -59,6 +62,7 @@ __all__ = [
     "rules",
     "sweep",
     "synth",
+    "template",
     "ureg",
     "vocab",
 ]
@@ -69,9 +73,11 @@ def __getattr__(name: str) -> object:
         from importlib.metadata import PackageNotFoundError, version
 
         try:
-            return version("shequ-gov")
+            v = version("shequ-gov")
         except PackageNotFoundError:  # running from a source tree that is not installed
             from ._version import VERSION
 
-            return VERSION
+            v = VERSION
+        globals()["__version__"] = v  # looked up once: every report's metadata names it
+        return v
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

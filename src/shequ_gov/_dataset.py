@@ -76,21 +76,40 @@ class Dataset:
         return cls(C.from_dict(doc))
 
     @classmethod
-    def read(cls, path: str | os.PathLike[str]) -> "Dataset":
-        """Read a ``.json``, ``.json.gz``, ``.csv`` or ``.csv.gz`` file.
+    def read(cls, path: str | os.PathLike[str], *, skeleton: "str | os.PathLike[str] | Dataset | None" = None,
+             encoding: str | None = None, mapping: "str | os.PathLike[str] | dict | None" = None) -> "Dataset":
+        """Read a ``.json``, ``.json.gz``, ``.csv``, ``.csv.gz`` or ``.xlsx`` file.
+
+        Workbooks (``.xlsx``, the ``excel`` extra) and CSV tables of communities are read as
+        offices keep them (Chinese or English headers, units in headers, ``1,500``, ``26万元``,
+        ``是/否``, GBK files; child records as sheets or counts): see :doc:`spreadsheets`.
+        *skeleton* (a path or a Dataset, such as the real division list) gives every region above
+        the communities; *encoding* names a CSV's encoding (UTF-8 and GB18030 are detected);
+        *mapping* (a TOML file or a dict) maps other headers to fields.
 
         A CSV in the layout of the real division list (``code,name,level,parent_code,
         urban_rural_code,urban_rural_year``) is read directly, gzip-compressed or not; the area
         type of a community follows from its urban-rural code where one is given (111 → central
         urban, 112 → urban, 121/122/123 → township, 210/220 → rural) and is missing otherwise.
         """
+        from . import _sheets
+
+        if _sheets.wanted(path, skeleton=skeleton, encoding=encoding, mapping=mapping):
+            return cls(_sheets.read_store(path, skeleton=skeleton, encoding=encoding, mapping=mapping))
         return cls(_io.read(path))
 
     def write(self, path: str | os.PathLike[str]) -> None:
-        """Write the interchange format (``.json``, or gzip-compressed ``.json.gz``), atomically.
+        """Write the interchange format (``.json``, or gzip-compressed ``.json.gz``), or a workbook
+        (``.xlsx``, the layout :meth:`read` reads back), atomically.
 
-        The same dataset always gives byte-identical files.
+        The same dataset always gives byte-identical JSON files.
         """
+        if str(path).lower().endswith(".xlsx"):
+            from . import _sheets
+
+            doc = self.to_dict()
+            _io.atomic_write(path, lambda f: _sheets.write_workbook(doc, f))
+            return
         _io.write(self._st, path)
 
     def to_dict(self) -> dict[str, Any]:

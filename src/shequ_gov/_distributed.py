@@ -70,14 +70,15 @@ def provinces(dataset: Dataset) -> list[Dataset]:
 
 def _evaluate_part(part: Any, pols: list[Policy], day: dt.date, mode: str) -> dict[str, Any]:
     """One Dask task: the blocks of every rule on one partition (a Dataset, or a path to read)."""
-    from .rules import Inputs
+    from .rules import CommunityInputs
 
     ds = part if isinstance(part, Dataset) else Dataset.read(part)
-    blocks = run_policies(ds, pols, day, mode, Inputs(ds._st))
+    blocks = run_policies(ds, pols, day, mode, CommunityInputs(ds._st))
     st = ds._st
     children = {"facilities": st.facilities, "staff": st.staff, "tasks": st.tasks, **st.tags}
     return {"n": len(ds), "children": {k: len(v) for k, v in children.items()},
-            "blocks": [(b.codes, b.included, b.status, b.outcome, b.error, b.seconds) for b in blocks]}
+            "blocks": [(b.codes, b.included, b.status, b.outcome, b.error, b.seconds,
+                        getattr(b, "parameters_read", None)) for b in blocks]}
 
 
 def evaluate_partitioned(scheduler: Any, dataset: Dataset, parts: Sequence[Any], pols: list[Policy],
@@ -110,8 +111,11 @@ def _merge(rule: Any, pol: Policy, pieces: list[tuple], results: list[dict[str, 
     errors = [p[4] for p in pieces if p[4]]
     outcome = _merge_outcomes([p[3] for p in pieces], [len(p[0]) for p in pieces],
                               [r["children"] for r in results])
-    return Block(rule, pol, rule.level, codes, included, status, outcome, errors[0] if errors else None,
-                 float(sum(p[5] for p in pieces)), None)
+    block = Block(rule, pol, rule.level, codes, included, status, outcome, errors[0] if errors else None,
+                  float(sum(p[5] for p in pieces)), None)
+    reads = [p[6] for p in pieces if p[6] is not None]  # the parameters read where the rule ran
+    block.parameters_read = tuple(dict.fromkeys(n for r in reads for n in r)) if reads else None
+    return block
 
 
 def _merge_outcomes(outcomes: list[Any], lengths: list[int], children: list[dict[str, int]]) -> Any:

@@ -22,7 +22,7 @@ from ._dataset import Dataset
 from ._errors import RuleErrorWarning
 from ._policy import Policy, Rule, _as_date
 from ._vocab import Level, Status
-from .rules import Inputs, Outcome, Tri
+from .rules import CommunityInputs, Outcome, Tri
 
 __all__ = ["evaluate"]
 
@@ -36,11 +36,12 @@ class Block:
     """The verdicts of one rule: a status for every subject of its level (communities or regions).
 
     ``included`` marks the subjects the policy judges at all (inside its jurisdiction, or every
-    subject in what-if mode); only those are rows of the report.
+    subject in what-if mode); only those are rows of the report. ``parameters_read`` names the
+    parameters the rule's function read (``None`` when it did not run).
     """
 
     __slots__ = ("rule", "policy", "level", "codes", "included", "status", "outcome", "error", "seconds",
-                 "_region_rows")
+                 "_region_rows", "parameters_read")
 
     def __init__(self, rule: Rule, policy: Policy, level: Level, codes: np.ndarray, included: np.ndarray,
                  status: np.ndarray, outcome: Outcome | None, error: str | None, seconds: float,
@@ -166,10 +167,10 @@ def evaluate(dataset: Dataset | str | os.PathLike[str], policies: Any = None, *,
         from ._distributed import evaluate_partitioned, provinces
 
         return evaluate_partitioned(scheduler, dataset, provinces(dataset), pols, day, mode)
-    return Report(dataset, pols, run_policies(dataset, pols, day, mode, Inputs(dataset._st)), day, mode)
+    return Report(dataset, pols, run_policies(dataset, pols, day, mode, CommunityInputs(dataset._st)), day, mode)
 
 
-def run_policies(dataset: Dataset, pols: list[Policy], day: dt.date, mode: str, inputs: Inputs) -> list[Block]:
+def run_policies(dataset: Dataset, pols: list[Policy], day: dt.date, mode: str, inputs: CommunityInputs) -> list[Block]:
     """The blocks of every rule of *pols*, on *inputs* (which may be shared by several runs over
     one dataset: its caches hold only values derived from the data, never from parameters)."""
     st = dataset._st
@@ -183,7 +184,7 @@ def run_policies(dataset: Dataset, pols: list[Policy], day: dt.date, mode: str, 
     return blocks
 
 
-def _run(rule: Rule, pol: Policy, inputs: Inputs, st: Any, day: dt.date, mode: str, jur_c: np.ndarray,
+def _run(rule: Rule, pol: Policy, inputs: CommunityInputs, st: Any, day: dt.date, mode: str, jur_c: np.ndarray,
          params: Any) -> Block:
     t0 = time.perf_counter()
     level = rule.level
@@ -211,12 +212,15 @@ def _run(rule: Rule, pol: Policy, inputs: Inputs, st: Any, day: dt.date, mode: s
     outcome = None
     error = None
     missing_params = [name for name in rule.parameters if params[name] is None]
+    read: tuple[str, ...] | None = None
     if rule.in_force(day) and not missing_params and applicable.any():
-        if level is not Level.COMMUNITY:
+        c = inputs
+        if level is not Level.COMMUNITY:  # the rule's selection is an input of its own, not shared state
             sel = Tri(in_scope_c)
-            inputs.selected = sel & area if area is not None else sel
+            c = inputs.with_selection(sel & area if area is not None else sel)
+        p = params.for_rule(rule)  # only the declared parameters; reads recorded for the explanation
         try:
-            outcome = rule.function(inputs, params)
+            outcome = rule.function(c, p)
             _check_outcome(outcome, n, rule)
         except Exception as exc:  # a broken rule must not stop the others
             error = f"{type(exc).__name__}: {exc}"
@@ -225,8 +229,7 @@ def _run(rule: Rule, pol: Policy, inputs: Inputs, st: Any, day: dt.date, mode: s
                 + "".join(traceback.format_exception_only(exc)).strip()), stacklevel=2)
             status[applicable] = S_ERROR
             outcome = None
-        finally:
-            inputs.selected = Tri.true(inputs.n)
+        read = p.read
         if outcome is not None:
             res = outcome.result
             ok = applicable
@@ -236,7 +239,9 @@ def _run(rule: Rule, pol: Policy, inputs: Inputs, st: Any, day: dt.date, mode: s
             status[ok & res.is_true] = S_MEASURED if outcome.indicator else S_PASS
             status[ok & res.is_false] = S_FAIL
             status[ok & ~res.known] = S_UNKNOWN
-    return Block(rule, pol, level, codes, included, status, outcome, error, time.perf_counter() - t0, region_rows)
+    block = Block(rule, pol, level, codes, included, status, outcome, error, time.perf_counter() - t0, region_rows)
+    block.parameters_read = read
+    return block
 
 
 def _check_outcome(o: Any, n: int, rule: Rule) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import inspect
 import json
 import tomllib
 from importlib.resources.abc import Traversable
@@ -26,7 +27,7 @@ from ._errors import PolicyError, Problems
 from ._units import canonical, ureg
 from ._vocab import AreaType, Level
 
-__all__ = ["Citation", "Parameter", "ParameterValue", "Policy", "Reform", "Rule", "Source", "formula"]
+__all__ = ["Citation", "Parameter", "ParameterValue", "Parameters", "Policy", "Reform", "Rule", "Source", "formula"]
 
 KINDS = ("requirement", "target", "indicator")
 STRENGTHS = ("mandatory", "standard", "advisory", "none")
@@ -152,8 +153,9 @@ class Rule:
     """One rule of a policy: metadata from the data file, and the vectorised function.
 
     ``function(c, p)`` receives the evaluation inputs ``c`` (columns over the whole dataset, see
-    :class:`shequ_gov.rules.Inputs`) and the parameters in force ``p`` (attribute access by
-    parameter name) and returns an :class:`shequ_gov.rules.Outcome`.
+    :class:`shequ_gov.rules.CommunityInputs`) and ``p``, the values in force of the parameters the
+    rule declares (:class:`shequ_gov.rules.Parameters`, attribute access by name), and returns an
+    :class:`shequ_gov.rules.Outcome`.
     """
 
     id: str
@@ -224,10 +226,10 @@ class Policy:
                 return r
         raise KeyError(f"policy {self.id!r} has no rule {rule_id!r}")
 
-    def params(self, as_of: dt.date | str) -> "ParameterSet":
+    def params(self, as_of: dt.date | str) -> "Parameters":
         """The parameter values in force on *as_of*, by name (``p.staff_min``)."""
         d = _as_date(as_of)
-        return ParameterSet({name: p.at(d) for name, p in self.parameters.items()})
+        return Parameters({name: p.at(d) for name, p in self.parameters.items()})
 
     def parameter_hash(self, as_of: dt.date | str) -> str:
         """A SHA-256 of the parameter values in force on *as_of* (for report metadata)."""
@@ -325,25 +327,49 @@ class Policy:
         return policy_from_data(data, formulas, source=name, version=version, distribution=distribution)
 
 
-class ParameterSet(Mapping[str, Any]):
-    """Parameter values in force, by name; attribute access raises a clear error for a typo."""
+class Parameters(Mapping[str, Any]):
+    """Parameter values in force, by name (``p.staff_min`` or ``p["staff_min"]``).
 
-    __slots__ = ("_values",)
+    A rule function receives the view of its rule (:meth:`for_rule`): only the parameters the
+    rule declares in ``policy.toml``. Reading another one raises a :class:`~shequ_gov.PolicyError`
+    naming the rule and the parameter, and the view records which parameters the rule read (its
+    explanation lists exactly those). A typo gets a "did you mean" hint.
+    """
 
-    def __init__(self, values: dict[str, Any]):
+    __slots__ = ("_values", "_rule", "_read")
+
+    def __init__(self, values: dict[str, Any], *, rule: str | None = None):
         self._values = values
+        self._rule = rule
+        self._read: dict[str, None] = {}
+
+    def _get(self, name: str) -> Any:
+        try:
+            v = self._values[name]
+        except KeyError:
+            raise self._missing(name) from None
+        if self._rule is not None:
+            self._read[name] = None
+        return v
+
+    def _missing(self, name: str) -> Exception:
+        import difflib
+
+        hint = difflib.get_close_matches(name, list(self._values), n=1)
+        if self._rule is None:
+            return AttributeError(f"no parameter {name!r}" + (f"; did you mean {hint[0]!r}?" if hint else ""))
+        declared = ", ".join(self._values) or "none"
+        return PolicyError([(f"rules.{self._rule}", f"the rule reads parameter {name!r}, which it does not declare "
+                             f"(declared: {declared})" + (f"; did you mean {hint[0]!r}?" if hint else "")
+                             + "; list it in the rule's `parameters` in policy.toml")])
 
     def __getattr__(self, name: str) -> Any:
-        try:
-            return self._values[name]
-        except KeyError:
-            import difflib
-
-            hint = difflib.get_close_matches(name, list(self._values), n=1)
-            raise AttributeError(f"no parameter {name!r}" + (f"; did you mean {hint[0]!r}?" if hint else "")) from None
+        if name.startswith("_"):  # protocols and tools probing (_repr_html_, __array__) are not parameter reads
+            raise AttributeError(name)
+        return self._get(name)
 
     def __getitem__(self, name: str) -> Any:
-        return self._values[name]
+        return self._get(name)
 
     def __iter__(self):
         return iter(self._values)
@@ -352,7 +378,20 @@ class ParameterSet(Mapping[str, Any]):
         return len(self._values)
 
     def __repr__(self) -> str:
-        return "ParameterSet(" + ", ".join(f"{k}={v!r}" for k, v in self._values.items()) + ")"
+        return "Parameters(" + ", ".join(f"{k}={v!r}" for k, v in self._values.items()) + ")"
+
+    def for_rule(self, rule: "Rule") -> "Parameters":
+        """The view a rule's function receives: only the parameters *rule* declares, reads recorded."""
+        return Parameters({n: self._values[n] for n in rule.parameters}, rule=rule.id)
+
+    @property
+    def read(self) -> tuple[str, ...]:
+        """The parameters read through this view so far, in the order first read (a rule's view only)."""
+        return tuple(self._read)
+
+
+#: The former name of :class:`Parameters`.
+ParameterSet = Parameters
 
 
 def formula(rule_id: str, *, increasing: Iterable[str] = (), decreasing: Iterable[str] = ()) -> Callable:
@@ -360,11 +399,13 @@ def formula(rule_id: str, *, increasing: Iterable[str] = (), decreasing: Iterabl
 
     *increasing* names inputs of which more never turns a PASS into a FAIL, *decreasing* inputs
     of which more never turns a FAIL into a PASS; the conformance kit checks both on generated
-    data. Input names are those of :data:`shequ_gov.testing.PERTURBATIONS`.
+    data. Input names are those of :data:`shequ_gov.testing.PERTURBATIONS`; an unknown one is a
+    :class:`~shequ_gov.PolicyError` when the policy loads, as is a function that does not take
+    ``(c, p)`` or that reads a parameter its rule does not declare.
 
-    >>> from shequ_gov.rules import at_least
+    >>> from shequ_gov.rules import CommunityInputs, Outcome, Parameters, at_least
     >>> @formula("demo.households", increasing=["households"])
-    ... def households(c, p):
+    ... def households(c: CommunityInputs, p: Parameters) -> Outcome:
     ...     return at_least(c.number("households"), p.min_households, unit="household")
     """
     spec = (rule_id, tuple(increasing), tuple(decreasing))
@@ -588,6 +629,9 @@ def policy_from_data(data: Mapping[str, Any], formulas: Iterable[Any] = (), *, s
         fn, inc, dec = bound.pop(rid, (None, (), ()))
         if fn is None:
             p.add(where, f"no function for this rule: decorate one with @formula({rid!r})")
+        else:
+            for msg in _formula_problems(fn, inc, dec, params, parameters):
+                p.add(where, msg)
         if citation is None or level is None or not isinstance(start, dt.date):
             continue
         rules.append(Rule(rid, tzh, ten, level, kind, strength, start, end if isinstance(end, dt.date) else None,
@@ -640,3 +684,86 @@ def _collect_formulas(formulas: Iterable[Any], p: Problems) -> dict[str, tuple[C
             p.add(f"rules.{rid}", f"two functions for one rule: {found[rid][0].__qualname__} and {fn.__qualname__}")
         found[rid] = (fn, inc, dec)
     return found
+
+
+def _formula_problems(fn: Callable, increasing: tuple, decreasing: tuple, declared: Iterable[str],
+                      defined: Mapping[str, Parameter]) -> list[str]:
+    """What is wrong with a rule's ``@formula`` function against its declarations in the data file.
+
+    Checked: the function takes ``(c, p)``; every name of ``increasing``/``decreasing`` is a known
+    input; and every parameter it reads directly (``p.name``, ``p["name"]``, ``p.get("name")``) is
+    declared. Reads the source cannot show (through a helper) are checked when the rule runs.
+    """
+    from ._monotone import MONOTONE_INPUTS, input_problem
+
+    out = []
+    name = getattr(fn, "__qualname__", repr(fn))
+    bad = [(n, input_problem(n)) for n in increasing + decreasing]
+    bad = [(n, m) for n, m in bad if m is not None]
+    if bad:
+        out.append(f"@formula of {name}: " + "; ".join(m for _, m in bad) + " (known inputs: "
+                   + ", ".join(MONOTONE_INPUTS) + ")")
+    try:
+        sig = inspect.signature(fn)
+        sig.bind(None, None)
+    except (TypeError, ValueError):
+        out.append(f"{name} must take two arguments (c, p): the inputs and the parameters in force")
+        return out
+    names = [q.name for q in sig.parameters.values()
+             if q.kind in (q.POSITIONAL_ONLY, q.POSITIONAL_OR_KEYWORD)]
+    if len(names) < 2:
+        return out
+    declared = set(declared)
+    for pname in _parameters_read(fn, names[1]):
+        if pname not in declared:
+            where = "it does not declare" if pname in defined else "the policy does not define"
+            out.append(f"{name} reads parameter {pname!r}, which {where} (declared: "
+                       f"{', '.join(sorted(declared)) or 'none'}); list it in the rule's `parameters`")
+    return out
+
+
+_MAPPING_METHODS = frozenset(("get", "items", "keys", "values", "read", "for_rule"))
+
+
+def _parameters_read(fn: Callable, p_name: str, _seen: set | None = None) -> list[str]:
+    """Parameter names *fn* reads from its argument *p_name*, found in its source (empty if unavailable).
+
+    Helpers of the same plug-in that *fn* hands the parameters to (``_helper(c, p)``) are read
+    too, a few calls deep; anything subtler is caught when the rule runs.
+    """
+    import ast
+    import textwrap
+
+    seen = set() if _seen is None else _seen
+    code = getattr(fn, "__code__", None)
+    if code is None or code in seen or len(seen) > 8:
+        return []
+    seen.add(code)
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
+    except (OSError, TypeError, SyntaxError, IndentationError):
+        return []
+    found: dict[str, None] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == p_name:
+            if node.attr not in _MAPPING_METHODS and not node.attr.startswith("_"):
+                found[node.attr] = None
+        elif isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id == p_name:
+            if isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
+                found[node.slice.value] = None
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get"
+              and isinstance(node.func.value, ast.Name) and node.func.value.id == p_name and node.args
+              and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+            found[node.args[0].value] = None
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            helper = getattr(fn, "__globals__", {}).get(node.func.id)
+            positions = [i for i, a in enumerate(node.args) if isinstance(a, ast.Name) and a.id == p_name]
+            same_package = getattr(helper, "__module__", "").split(".")[0] == str(fn.__module__).split(".")[0]
+            if not positions or not inspect.isfunction(helper) or not same_package:
+                continue
+            names = [q.name for q in inspect.signature(helper).parameters.values()
+                     if q.kind in (q.POSITIONAL_ONLY, q.POSITIONAL_OR_KEYWORD)]
+            for i in positions:
+                if i < len(names):
+                    found.update(dict.fromkeys(_parameters_read(helper, names[i], seen)))
+    return list(found)

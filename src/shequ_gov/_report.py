@@ -13,7 +13,7 @@ import hashlib
 import io
 import json
 import os
-from typing import Any, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 import attrs
 import numpy as np
@@ -24,6 +24,9 @@ from ._engine import S_FAIL, S_MEASURED, S_NA, S_PASS, STATUSES, Block
 from ._io import atomic_write
 from ._policy import Citation, Policy, _fmt_number, _unit_label
 from ._vocab import Level, Status
+
+if TYPE_CHECKING:
+    from ._explain import Explanation
 
 __all__ = ["Finding", "Report", "Table"]
 
@@ -257,83 +260,25 @@ class Report:
             (f" ({o.note})" if o.note else "")
 
     # --- explanation -------------------------------------------------------------------------------
+    def explanation(self, code: Any, rule_id: str) -> "Explanation":
+        """Why *code* got its status under *rule_id*, as an :class:`~shequ_gov.Explanation`.
+
+        Its fields hold the status, the inputs, the parameters in force with their dates and
+        citations, the computation, the shortfall, the offending items and the source quote;
+        ``.text`` is what :meth:`explain` returns.
+        """
+        from ._explain import build
+
+        b, row, c = self._locate(code, rule_id)
+        return build(self, b, row, c)
+
     def explain(self, code: Any, rule_id: str) -> str:
         """Why *code* got its status under *rule_id*: inputs, parameters in force, computation, source.
 
-        For list rules (negative lists, allowed plaques…) each offending item is named.
+        For list rules (negative lists, allowed plaques…) each offending item is named. The text
+        of :meth:`explanation`.
         """
-        b, row, c = self._locate(code, rule_id)
-        f = self.finding(c, rule_id)
-        rule, o = b.rule, b.outcome
-        unit_obj = self.dataset[c]
-        lines = [
-            f"{rule.id} — {rule.title_zh} / {rule.title_en}",
-            f"{b.level.zh} / {b.level.value} {c} {unit_obj.name}"
-            + (f" ({unit_obj.area_type.label})" if getattr(unit_obj, "area_type", None) is not None else ""),
-            f"Policy / 政策: {b.policy.name} (version {b.policy.version}); as of / 评估日期 {self.as_of}; "
-            f"mode / 模式 {self.mode}",
-            f"Kind / 类型: {rule.kind}, strength / 强度: {rule.strength}, in force from / 生效 {rule.start}"
-            + (f" until {rule.end}" if rule.end else ""),
-            *[f"Under a reform / 改革方案下: {n} — {r.describe()}" for n, r in b.policy.reforms.items()],
-            "",
-            f"Status / 结论: {f.status.value.upper()} {f.status.zh} — {f.message}",
-        ]
-        if rule.description_en:
-            lines += ["", f"Passes when / 达标条件: {rule.description_zh} / {rule.description_en}"]
-        if o is not None and o.inputs and f.status is not Status.NOT_APPLICABLE:  # no numbers where it does not apply
-            lines += ["", "Inputs / 输入:"]
-            for label, (arr, unit) in o.inputs.items():
-                v = np.asarray(arr)[row] if np.ndim(arr) else arr
-                lines.append(f"  {label}: " + ("missing / 缺失" if _isnan_v(v) else
-                                                _fmt_number(float(v)) + (f" {_unit_label(unit)}" if unit else "")))
-        if rule.parameters:
-            lines += ["", "Parameters in force / 现行参数:"]
-            for name in rule.parameters:
-                par = b.policy.parameters[name]
-                e = par.entry(self.as_of)
-                if e is None:
-                    lines.append(f"  {name}: no value on {self.as_of}")
-                    continue
-                since = "always / 始终" if e.start == dt.date.min else f"from {e.start}"
-                lines.append(f"  {name} = {par.format(e.value)} ({since}) — {par.description_zh} / "
-                             f"{par.description_en}")
-                if e.reform is None:
-                    lines.append(f"      source / 出处: {e.citation}")
-                    continue
-                lines.append(f"      {e.reform.describe()}")
-                orig = e.reform.replaces.entry(self.as_of)
-                lines.append("      the source says / 原文: " + (
-                    f"{par.format(orig.value)} (from {orig.start}) — {orig.citation}" if orig else
-                    f"no value on {self.as_of}"))
-        if o is not None and f.status in (Status.PASS, Status.FAIL, Status.MEASURED):
-            lines += ["", "Computation / 计算:"]
-            if o.op in (">=", "<=") and f.measured is not None and f.required is not None:
-                sym = "≥" if o.op == ">=" else "≤"
-                u = f" {_unit_label(o.unit)}" if o.unit else ""
-                ok = f.status is Status.PASS
-                lines.append(f"  {_fmt_number(f.measured)}{u} {sym} {_fmt_number(f.required)}{u} → "
-                             + ("yes / 是" if ok else "no / 否"))
-                if not ok and f.shortfall is not None:
-                    word = "more" if o.op == ">=" else "less"
-                    lines.append(f"  shortfall / 差距: needs {_fmt_number(f.shortfall)}{u} {word}")
-            elif o.op == "between" and f.measured is not None and o.low is not None:
-                u = f" {_unit_label(o.unit)}" if o.unit else ""
-                ok = f.status is Status.PASS
-                lines.append(f"  {_fmt_number(o.low[row])}{u} ≤ {_fmt_number(f.measured)}{u} ≤ "
-                             f"{_fmt_number(o.high[row])}{u} → " + ("yes / 是" if ok else "no / 否"))
-                if not ok and f.shortfall is not None:
-                    lines.append(f"  shortfall / 差距: {_fmt_number(f.shortfall)}{u} outside the range")
-            elif o.op == "measure" and f.measured is not None:
-                lines.append(f"  value / 数值: {_fmt_number(f.measured)}" + (f" {_unit_label(o.unit)}" if o.unit else ""))
-            if o.note:
-                lines.append(f"  {o.note}")
-            for table, mask in o.violations.items():
-                items = self._violations(table, mask, b, row)
-                if items:
-                    lines.append(f"  offending {table} / 违规项:")
-                    lines += [f"    - {t}" for t in items]
-        lines += ["", f"Source / 依据: {rule.citation}"]
-        return "\n".join(lines)
+        return self.explanation(code, rule_id).text
 
     def _violations(self, table: str, mask: np.ndarray, b: Block, row: int) -> list[str]:
         if b.level is not Level.COMMUNITY:

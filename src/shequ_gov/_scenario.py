@@ -379,13 +379,13 @@ _SHARED_LOCK = threading.Lock()
 
 
 def _shared_inputs(ds: Dataset) -> tuple[Any, threading.Lock]:
-    from .rules import Inputs
+    from .rules import CommunityInputs
 
     key = id(ds)
     with _SHARED_LOCK:
         entry = _SHARED.get(key)
         if entry is None or entry[0]() is not ds:
-            entry = _SHARED[key] = (weakref.ref(ds, lambda _r, k=key: _SHARED.pop(k, None)), Inputs(ds._st),
+            entry = _SHARED[key] = (weakref.ref(ds, lambda _r, k=key: _SHARED.pop(k, None)), CommunityInputs(ds._st),
                                     threading.Lock())
     return entry[1], entry[2]
 

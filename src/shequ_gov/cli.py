@@ -53,6 +53,11 @@ def _parser() -> argparse.ArgumentParser:
     x.add_argument("--as-of")
     x.add_argument("--mode", choices=("jurisdiction", "what-if"), default="jurisdiction")
 
+    t = sub.add_parser("template", help="write the fill-in workbook (.xlsx) for the chosen policies")
+    t.add_argument("output", help="the workbook to write (.xlsx)")
+    t.add_argument("--policy", action="append", dest="policies", metavar="NAME",
+                   help="a policy id (repeatable; default: every installed policy)")
+
     s = sub.add_parser("synth", help="generate a synthetic dataset")
     s.add_argument("--scale", default="city", help="tiny, city, province, national, or a number of communities")
     s.add_argument("--seed", type=int, default=0)
@@ -68,6 +73,22 @@ def _parser() -> argparse.ArgumentParser:
 
     _what_if_parsers(sub)
 
+    n = sub.add_parser("new-policy", help="write a new policy plug-in that installs and passes its own tests")
+    n.add_argument("name", help="the policy id, a lower-case identifier (e.g. changsha)")
+    n.add_argument("--jurisdiction", required=True, metavar="CODE", help="division code of the region (e.g. 4301)")
+    n.add_argument("--source", metavar="FILE.txt", help="the source document's text (UTF-8), cited by the example rule")
+    n.add_argument("--output", "-o", required=True, metavar="DIR",
+                   help="directory to create (must not exist or be empty)")
+
+    v = sub.add_parser("serve", help="run the HTTP service (needs the 'server' extra)")
+    v.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
+    v.add_argument("--port", type=int, default=8000)
+    v.add_argument("--policy", action="append", dest="policies", metavar="NAME",
+                   help="a policy to serve (repeatable; default: every installed policy)")
+    v.add_argument("--workers", type=int, default=1, help="worker processes")
+    v.add_argument("--max-body-mb", type=float, default=64, help="largest request body, in MiB (default 64)")
+    v.add_argument("--decision-log", metavar="FILE", help="append one JSON line per evaluation or explanation")
+
     b = sub.add_parser("bench", help="run the benchmarks (see benchmarks/)")
     b.add_argument("names", nargs="*", help="benchmarks to run (default: all)")
     return p
@@ -82,7 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValidationError, PolicyError) as exc:
         print(f"shequ-gov: {exc}", file=sys.stderr)
         return 2
-    except (KeyError, ValueError, TypeError, OSError) as exc:
+    except (KeyError, ValueError, TypeError, OSError, ImportError) as exc:
         msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         print(f"shequ-gov: {msg}", file=sys.stderr)
         return 2
@@ -152,6 +173,16 @@ def _explain(args: Any) -> int:
     return 0
 
 
+def _template(args: Any) -> int:
+    from ._template import template
+
+    if not args.output.lower().endswith(".xlsx"):
+        raise ValueError(f"the template is a workbook: give a path ending in .xlsx, got {args.output!r}")
+    template(args.output, policies=args.policies)
+    print(f"wrote {args.output}")
+    return 0
+
+
 def _synth(args: Any) -> int:
     from . import synth
 
@@ -179,6 +210,24 @@ def _catalogue(args: Any) -> int:
         return 1
     changed = catalogue.update_readme(args.path, pol)
     print(f"{args.path}: {'updated' if changed else 'already current'}")
+    return 0
+
+
+def _new_policy(args: Any) -> int:
+    from .scaffold import new_policy
+
+    out = new_policy(args.name, jurisdiction=args.jurisdiction, source=args.source, directory=args.output)
+    print(f"wrote the plug-in {args.name} to {out}; next: pip install -e \"{out}[test]\" && pytest {out}")
+    return 0
+
+
+def _serve(args: Any) -> int:
+    from .server import serve
+
+    if args.workers < 1 or args.max_body_mb <= 0:
+        raise ValueError("--workers must be ≥ 1 and --max-body-mb > 0")
+    serve(host=args.host, port=args.port, policies=args.policies, workers=args.workers,
+          max_body_bytes=int(args.max_body_mb * 2**20), decision_log=args.decision_log)
     return 0
 
 
@@ -276,7 +325,8 @@ def _sweep(args: Any) -> int:
 
 
 _COMMANDS = {"policies": _policies, "evaluate": _evaluate, "explain": _explain, "synth": _synth,
-             "catalogue": _catalogue, "bench": _bench, "compare": _compare, "sweep": _sweep}
+             "catalogue": _catalogue, "new-policy": _new_policy, "serve": _serve, "bench": _bench,
+             "template": _template, "compare": _compare, "sweep": _sweep}
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -1,7 +1,8 @@
 """What a rule's function works with: vectorised inputs, three-valued logic and outcomes.
 
-A rule function receives ``c`` (an :class:`Inputs`: columns over every community of the dataset,
-with child tables and region tables) and ``p`` (the parameter values in force) and returns an
+A rule function ``def rule(c: CommunityInputs, p: Parameters) -> Outcome`` receives ``c`` (a
+:class:`CommunityInputs`: columns over every community of the dataset, with child tables and region
+tables) and ``p`` (the values in force of the parameters the rule declares) and returns an
 :class:`Outcome` made by one of the constructors :func:`at_least`, :func:`at_most`,
 :func:`condition`, :func:`no_violations` or :func:`measure`. Everything is whole-column numpy:
 no Python loop over communities.
@@ -18,17 +19,19 @@ unknown into PASS; the engine reports it as UNKNOWN.
 
 from __future__ import annotations
 
+import copy
 from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
 from . import _columns as C
 from . import _schema as S
+from ._policy import Parameters
 from ._vocab import AREA_TYPES, FACILITY_KINDS, RATINGS, ROLES, TASK_ROLES, AreaType, Level
 
 __all__ = [
-    "ChildInputs", "Inputs", "Outcome", "RegionInputs", "Tri", "at_least", "at_most", "between", "compare",
-    "condition", "measure", "no_violations",
+    "ChildInputs", "CommunityInputs", "Inputs", "Outcome", "Parameters", "RegionInputs", "Tri", "at_least", "at_most",
+    "between", "compare", "condition", "measure", "no_violations",
 ]
 
 _EPS = 1e-9
@@ -440,8 +443,11 @@ class ChildInputs:
         return count, total, nans
 
 
-class Inputs:
+class CommunityInputs:
     """The columns of a dataset, as a rule function sees them (one value per community).
+
+    Annotate a rule function's first argument with it (``def rule(c: CommunityInputs, p: Parameters)``)
+    so an editor completes ``c.number(…)``.
 
     Numbers come as float arrays with NaN for missing; booleans and tests as :class:`Tri`.
     Results are cached for the evaluation, so rules sharing an input compute it once.
@@ -460,9 +466,26 @@ class Inputs:
         self.plaques = ChildInputs("plaques", store.tags["plaques"], cm["known.plaques"])
         self.unified = ChildInputs("unified", store.tags["unified"], cm["known.unified"])
         self.bodies = ChildInputs("bodies", store.tags["bodies"], cm["known.bodies"])
-        #: Set by the engine for region-level rules: the communities the rule's area types and
-        #: the evaluation mode select (a Tri: unknown where the area type is missing).
-        self.selected: Tri = Tri.true(self.n)
+        self._selected: Tri | None = None
+
+    @property
+    def selected(self) -> Tri:
+        """The communities this rule counts (a Tri): for a region-level rule, those inside its scope
+        and of its area types (unknown where the area type is missing); every community otherwise.
+
+        Given by the engine to each rule through :meth:`with_selection`; read-only.
+        """
+        if self._selected is None:
+            self._selected = Tri.true(self.n)
+        return self._selected
+
+    def with_selection(self, selected: Tri) -> "CommunityInputs":
+        """The same inputs (sharing their cache) with *selected* as :attr:`selected`; ``self`` is unchanged."""
+        if len(selected) != self.n:
+            raise ValueError(f"a selection of {len(selected)} communities for {self.n}")
+        view = copy.copy(self)
+        view._selected = selected
+        return view
 
     def _cached(self, key: Any, make: Any) -> Any:
         v = self._cache.get(key)
@@ -576,13 +599,17 @@ class Inputs:
     def regions(self, level: Level | str) -> "RegionInputs":
         """The regions of *level*, with aggregation of community values into them."""
         lv = Level.parse(level)
-        return self._cached(("regions", lv), lambda: RegionInputs(self, lv))
+        regions = self._cached(("regions", lv), lambda: RegionInputs(self, lv))
+        if regions._inputs is not self:  # the view of this rule's selection (see with_selection)
+            regions = copy.copy(regions)
+            regions._inputs = self
+        return regions
 
 
 class RegionInputs:
     """Regions of one level: their fields, and community values aggregated into them."""
 
-    def __init__(self, inputs: Inputs, level: Level):
+    def __init__(self, inputs: CommunityInputs, level: Level):
         st = inputs._st
         self._inputs = inputs
         self.level = level
@@ -655,6 +682,9 @@ def _popcount(bits: np.ndarray) -> np.ndarray:
     table = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
     return table[bits.view(np.uint8).reshape(-1, 8)].sum(axis=1)
 
+
+#: The former name of :class:`CommunityInputs`.
+Inputs = CommunityInputs
 
 _COMMUNITY_SPECS = dict(S.COMMUNITY_COLUMNS)
 _NUMERIC = [p for p, f in S.COMMUNITY_COLUMNS if f.kind in ("count", "quantity", "share")]

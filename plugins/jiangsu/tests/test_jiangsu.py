@@ -1,8 +1,6 @@
-"""Tests of the jiangsu policy plug-in beyond its case files (tests/cases/*.cases.yaml).
-
-Conformance (the core's kit), citations found verbatim in the seed text, the catalogue's rule ids,
-and behaviour a case file cannot state: the village / community split of the one-shoulder
-indicator and the parameters in force.
+"""Tests of the jiangsu policy plug-in: the kit's checks (one line) and its case files
+(cases/*.cases.yaml), then behaviour a case file cannot state: the village / community split of
+the one-shoulder indicator and the parameters in force.
 """
 
 from __future__ import annotations
@@ -12,49 +10,15 @@ from pathlib import Path
 import pytest
 
 import shequ_gov as sg
-from shequ_gov.testing import parametrize_with_checks, unverified_quotes
+from shequ_gov.testing import plugin_tests
 from shequ_gov_jiangsu import policy
 
-SEEDS = Path(__file__).resolve().parents[3].parent / "shared" / "seeds"
-
-#: The rule ids of the catalogue (STANDARDS.md, section jiangsu): part of the stable API.
-CATALOGUE = [
-    "jiangsu.facilities.area_per_households",
-    "jiangsu.tasks.access_list",
-    "jiangsu.tasks.negative_list",
-    "jiangsu.leadership.one_shoulder",
-    "jiangsu.leadership.one_shoulder_share",
-    "jiangsu.grid.coverage",
-    "jiangsu.staffing.salary_scale",
-    "jiangsu.committees.required",
-    "jiangsu.services.life_circle",
-    "jiangsu.funding.operating",
-]
-
-@parametrize_with_checks([policy])
-def test_conformance(policy, check):
-    check(policy)
+test_plugin = plugin_tests(policy)
 
 
-class TestCitations:
-    def test_every_quote_is_verbatim_in_its_seed_file(self):
-        """Each quote of a rule or a parameter value appears in the seed text, glosses and whitespace aside."""
-        assert unverified_quotes(policy, SEEDS) == []
-
-
-class TestCatalogue:
-    def test_rule_ids_are_the_catalogues(self):
-        """The rule ids are exactly the catalogue's, in its order."""
-        assert [r.id for r in policy.rules] == CATALOGUE
-
-    def test_policy_is_installed_under_its_id(self):
-        """The plug-in is discovered through its entry point."""
-        assert sg.policies.load("jiangsu").id == "jiangsu"
-        assert "jiangsu" in sg.policies.available()
-
-    def test_every_rule_starts_on_the_replys_date(self):
-        """The reply of 2022-06-24 dates every rule (the text gives no other date)."""
-        assert {r.start.isoformat() for r in policy.rules} == {"2022-06-24"}
+def test_every_rule_starts_on_the_replys_date():
+    """The reply of 2022-06-24 dates every rule (the text gives no other date)."""
+    assert {r.start.isoformat() for r in policy.rules} == {"2022-06-24"}
 
 
 def _province(communities: list[dict]) -> sg.Dataset:
@@ -194,7 +158,7 @@ class TestWholeColumns:
         seen: dict[str, set] = {}
         for rid, status in zip(cols["rule"], cols["status"]):
             seen.setdefault(rid, set()).add(status)
-        assert sorted(seen) == sorted(CATALOGUE)
+        assert sorted(seen) == sorted(r.id for r in policy.rules)
         for rid, statuses in seen.items():
             assert "error" not in statuses, rid
             if policy.rule(rid).level is sg.Level.COMMUNITY:

@@ -1,7 +1,5 @@
-"""Tests of the kaizhou policy plug-in beyond its case files (tests/cases/*.cases.yaml).
-
-Conformance (the core's kit), citations found verbatim in the seed text, the catalogue's rule ids,
-and behaviour a case file cannot state: the dated values of the district target, the bounds logic
+"""Tests of the kaizhou policy plug-in: the kit's checks (one line) and its case files
+(cases/*.cases.yaml), then behaviour a case file cannot state: the dated values of the district target, the bounds logic
 of a share with missing data, and what the explanations of the district rules show.
 """
 
@@ -14,48 +12,14 @@ import numpy as np
 import pytest
 
 import shequ_gov as sg
-from shequ_gov.testing import parametrize_with_checks, unverified_quotes
+from shequ_gov.testing import plugin_tests
 from shequ_gov_kaizhou import policy
 from shequ_gov_kaizhou.facilities import share_reaches
 
-SEEDS = Path(__file__).resolve().parents[3].parent / "shared" / "seeds"
-
-#: The rule ids of the catalogue (STANDARDS.md, section kaizhou): part of the stable API.
-CATALOGUE = [
-    "kaizhou.facilities.area_per_households",
-    "kaizhou.facilities.area_share_target",
-    "kaizhou.tasks.negative_list",
-    "kaizhou.tasks.assist_funded",
-    "kaizhou.plaques.allowed",
-    "kaizhou.certificates.retained_only",
-    "kaizhou.assessment.unified",
-    "kaizhou.staffing.social_workers",
-    "kaizhou.social_work.agencies",
-    "kaizhou.social_orgs.incubation_bases",
-    "kaizhou.councils.three",
-    "kaizhou.governance.supervision_committee",
-]
-
-@parametrize_with_checks([policy])
-def test_conformance(policy, check):
-    check(policy)
+test_plugin = plugin_tests(policy)
 
 
-class TestCitations:
-    def test_every_quote_is_verbatim_in_its_seed_file(self):
-        """Each quote of a rule or a parameter value appears in the seed text, glosses and whitespace aside."""
-        assert unverified_quotes(policy, SEEDS) == []
-
-
-class TestCatalogue:
-    def test_rule_ids_are_the_catalogues(self):
-        """The rule ids are exactly the catalogue's, in its order."""
-        assert [r.id for r in policy.rules] == CATALOGUE
-
-    def test_policy_is_installed_under_its_id(self):
-        """The plug-in is discovered through its entry point."""
-        assert sg.policies.load("kaizhou").id == "kaizhou"
-
+class TestMetadata:
     def test_district_rules_are_judged_on_the_district(self):
         """The target, agency and incubation-base rules judge the district, the others each community."""
         district = {r.id for r in policy.rules if r.level is sg.Level.DISTRICT}
@@ -233,7 +197,7 @@ class TestWholeColumns:
         seen: dict[str, set] = {}
         for rid, status in zip(cols["rule"], cols["status"]):
             seen.setdefault(rid, set()).add(status)
-        assert sorted(seen) == sorted(CATALOGUE)
+        assert sorted(seen) == sorted(r.id for r in policy.rules)
         for rid, statuses in seen.items():
             assert "error" not in statuses, rid
             if policy.rule(rid).level is sg.Level.COMMUNITY:

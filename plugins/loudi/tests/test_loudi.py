@@ -1,8 +1,6 @@
-"""Tests of the loudi policy plug-in beyond its case files (tests/cases/*.cases.yaml).
-
-The conformance kit, the citations against the source text, the catalogue's rule ids, and what a
-case file cannot say: explanations naming offenders, thresholds read from the data file, the
-run-length helper, and whole-column evaluation of many communities at once.
+"""Tests of the loudi policy plug-in: the kit's checks (one line) and its case files (cases/*.cases.yaml),
+then what a case file cannot say: explanations naming offenders, thresholds read from the data
+file, the run-length helper, and whole-column evaluation of many communities at once.
 """
 
 from __future__ import annotations
@@ -15,59 +13,22 @@ import numpy as np
 import pytest
 
 import shequ_gov as sg
-from shequ_gov.testing import parametrize_with_checks
+from shequ_gov.testing import normalise_text, plugin_tests, source_dirs
 from shequ_gov_loudi import facilities, funding, governance, grid, pay, plaques, policy, staffing
 from shequ_gov_loudi._helpers import keys_present, run_lengths
 
-SEEDS = Path(__file__).resolve().parents[3].parent / "shared" / "seeds"
 POLICY_TOML = Path(__file__).resolve().parents[1] / "src" / "shequ_gov_loudi" / "policy.toml"
 MODULES = [grid, facilities, plaques, staffing, funding, pay, governance]
 
-#: The loudi rule ids of the catalogue (STANDARDS.md), in its order.
-CATALOGUE = [
-    "loudi.grid.size",
-    "loudi.facilities.service_housing_area",
-    "loudi.facilities.service_center_area",
-    "loudi.facilities.function_rooms",
-    "loudi.facilities.five_unified",
-    "loudi.plaques.only_three",
-    "loudi.staffing.ratio",
-    "loudi.staffing.incompetent_dismissed",
-    "loudi.funding.operating",
-    "loudi.funding.benefit_projects",
-    "loudi.pay.base",
-    "loudi.governance.three_in_one",
-]
-
-from shequ_gov.testing import normalise_text as _normalise
-from shequ_gov.testing import unverified_quotes
+test_plugin = plugin_tests(policy)
 
 
-@parametrize_with_checks([policy])
-def test_conformance(policy, check):
-    check(policy)
-
-
-class TestSources:
-    def test_every_quote_is_verbatim_in_its_seed_file(self):
-        """Each quote of a rule or a parameter value appears in the source text, glosses and whitespace aside."""
-        assert unverified_quotes(policy, SEEDS) == []
-
+class TestMetadata:
     def test_the_document_number_is_as_printed(self):
         """The reply's number is found in its text."""
         src = policy.sources["loudi_2018"]
-        assert _normalise(src.number) in _normalise((SEEDS / src.file).read_text(encoding="utf-8"))
-
-
-class TestCatalogue:
-    def test_rule_ids_are_the_catalogues(self):
-        """The policy has exactly the catalogue's rules."""
-        assert sorted(r.id for r in policy.rules) == sorted(CATALOGUE)
-
-    def test_policy_is_installed_under_its_id(self):
-        """The entry point gives the same policy as the import."""
-        assert "loudi" in sg.policies.available()
-        assert [r.id for r in sg.policies.load("loudi").rules] == [r.id for r in policy.rules]
+        text = next(d / src.file for d in source_dirs(policy) if (d / src.file).is_file()).read_text(encoding="utf-8")
+        assert normalise_text(src.number) in normalise_text(text)
 
     def test_villages_are_outside_the_rules_the_source_limits_to_communities(self):
         """Grid, dismissal and pay rules exclude rural areas (SOURCE_NOTES: the source wins over "all")."""
@@ -221,7 +182,7 @@ class TestWholeColumns:
         seen = {}
         for rid, status in zip(cols["rule"], cols["status"]):
             seen.setdefault(rid, set()).add(status)
-        assert sorted(seen) == sorted(CATALOGUE)
+        assert sorted(seen) == sorted(r.id for r in policy.rules)
         for rid, statuses in seen.items():
             assert "error" not in statuses, rid
             assert {"pass", "fail", "unknown"} <= statuses, (rid, statuses)

@@ -18,6 +18,7 @@ import numpy as np
 
 from .. import _schema as S
 from .._errors import PolicyError
+from .._monotone import CHILD_NUMERIC_INPUTS, MONOTONE_INPUTS, NUMERIC_INPUTS, input_problem
 from .._policy import Policy
 from .._vocab import Level, Status
 from ._sample import sample_document
@@ -26,17 +27,9 @@ __all__ = ["PERTURBATIONS", "all_checks", "check_policy", "parametrize_with_chec
 
 #: A date after every start date of the first-party policies, for the checks' evaluations.
 AS_OF = dt.date(2024, 6, 30)
-#: The numeric community fields by flat path (top-level fields first, then groups), from the schema.
-_NUMERIC_PATHS = [p for p, f in S.COMMUNITY_COLUMNS if f.numeric and "." not in p] + \
-    [p for p, f in S.COMMUNITY_COLUMNS if f.numeric and "." in p]
-_SHARES = {p for p, f in S.COMMUNITY_COLUMNS if f.kind == "share"}
-#: The numeric fields of child records (``staff.monthly_pay``), from the schema.
-_CHILD_NUMERIC = {f"{name}.{f.name}": (name, f.name) for name, ch in S.CHILDREN.items()
-                  for f in ch.record.scalars if f.numeric and name != "facilities"}
-
-
 def _perturb_numeric(path: str) -> Callable[[dict], None]:
     keys = path.split(".")
+    share = NUMERIC_INPUTS[path] == "share"
 
     def apply(doc: dict) -> None:
         for c in doc["communities"]:
@@ -49,7 +42,7 @@ def _perturb_numeric(path: str) -> Callable[[dict], None]:
                 v = target.get(keys[-1])
                 if v is None:
                     continue
-                if path in _SHARES:
+                if share:
                     target[keys[-1]] = min(1.0, round(v + 0.2, 2))
                 elif isinstance(v, int):
                     target[keys[-1]] = int(v * 1.5) + 1
@@ -101,29 +94,34 @@ def _perturb_wage(doc: dict) -> None:
             r["average_annual_wage"] = r["average_annual_wage"] * 1.5 + 1000
 
 
+def _perturb_add_staff(doc: dict) -> None:
+    for c in doc["communities"]:
+        if c.get("staff") is not None:
+            c["staff"].append({"roles": ["worker"]})
+
+
+_RECORD_PERTURBATIONS = {"staff.count": _perturb_add_staff, "staff.certified": _perturb_add_certified,
+                         "region.average_annual_wage": _perturb_wage}
+
+
 def perturbation(name: str) -> Callable[[dict], None]:
     """The document transformation that increases the input *name* (see :data:`PERTURBATIONS`)."""
-    if name in _NUMERIC_PATHS:
+    problem = input_problem(name)
+    if problem is not None:
+        raise KeyError(f"{problem} (known: {', '.join(PERTURBATIONS)})")
+    if name in NUMERIC_INPUTS:
         return _perturb_numeric(name)
-    if name.startswith("facility_area:"):
-        from .._vocab import FACILITY_KINDS
-
-        return _perturb_facility_area(FACILITY_KINDS.check(name.split(":", 1)[1]))
-    if name.startswith("tasks:"):
-        return _perturb_add_task(name.split(":", 1)[1])
-    if name in _CHILD_NUMERIC:
-        return _perturb_child_numeric(*_CHILD_NUMERIC[name])
-    fixed = {"staff.certified": _perturb_add_certified,
-             "region.average_annual_wage": _perturb_wage}
-    if name in fixed:
-        return fixed[name]
-    raise KeyError(f"unknown input {name!r} for a monotonicity declaration (known: {', '.join(PERTURBATIONS)}, "
-                   "facility_area:<kind>, tasks:<kind>)")
+    if name in CHILD_NUMERIC_INPUTS:
+        return _perturb_child_numeric(*CHILD_NUMERIC_INPUTS[name])
+    if name in _RECORD_PERTURBATIONS:
+        return _RECORD_PERTURBATIONS[name]
+    head, _, kind = name.partition(":")
+    return _perturb_facility_area(kind) if head == "facility_area" else _perturb_add_task(kind)
 
 
-#: Inputs a rule may declare monotone in (``@formula(..., increasing=[...], decreasing=[...])``).
-PERTURBATIONS = tuple(_NUMERIC_PATHS) + ("facility_area:<kind>",) + tuple(_CHILD_NUMERIC) + (
-    "staff.certified", "tasks:<kind>", "region.average_annual_wage")
+#: Inputs a rule may declare monotone in (``@formula(..., increasing=[...], decreasing=[...])``),
+#: each with a perturbation here; the policy loader rejects any other name.
+PERTURBATIONS = MONOTONE_INPUTS
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -190,11 +188,9 @@ def check_metadata(policy: Policy) -> None:
             problems.append(f"{r.id}: no function")
         elif not (r.function.__doc__ or "").strip():
             problems.append(f"{r.id}: its function has no docstring naming the sentence it implements")
-        for name in r.increasing + r.decreasing:
-            try:
-                perturbation(name)
-            except KeyError as exc:
-                problems.append(f"{r.id}: {exc.args[0]}")
+        bad = [m for m in map(input_problem, r.increasing + r.decreasing) if m is not None]
+        if bad:  # the loader rejects these; a Rule built by hand may still carry them
+            problems.append(f"{r.id}: " + "; ".join(bad))
     assert not problems, "metadata incomplete:\n  " + "\n  ".join(problems)
 
 
@@ -406,7 +402,26 @@ def check_monotonicity(policy: Policy) -> None:
     assert not diffs, f"declared monotonicity does not hold:\n  {_describe(diffs)}"
 
 
-_CHECKS = (check_metadata, check_parameters, check_determinism, check_order_invariance, check_batch_invariance,
+def check_parameters_read(policy: Policy) -> None:
+    """Each rule reads exactly the parameters it declares: the engine refuses any other (an ERROR
+    naming the rule and the parameter), and a declared parameter the rule never reads would be shown
+    in its explanations without having counted."""
+    import shequ_gov as sg
+
+    report = sg.evaluate(sg.Dataset.from_dict(_doc(policy, seed=8)), policy, as_of=AS_OF, mode="what-if")
+    problems = []
+    for b in report._blocks:
+        if b.error is not None:
+            problems.append(f"{b.rule.id}: {b.error}")
+        elif b.parameters_read is not None:
+            unread = [n for n in b.rule.parameters if n not in b.parameters_read]
+            if unread:
+                problems.append(f"{b.rule.id}: declares {', '.join(unread)} but never reads it; remove it from "
+                                "the rule's `parameters` or use it")
+    assert not problems, "rules and their parameters disagree:\n  " + "\n  ".join(problems)
+
+
+_CHECKS = (check_metadata, check_parameters, check_parameters_read, check_determinism, check_order_invariance, check_batch_invariance,
            check_not_applicable_before_start, check_missing_input_gives_unknown, check_unit_invariance,
            check_monotonicity)
 

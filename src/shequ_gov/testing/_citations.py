@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Sequence
 
 from .._policy import Citation, Policy, Source
 
@@ -37,14 +37,16 @@ def _file_of(policy: Policy, source: Source) -> str | None:
     return source.file
 
 
-def unverified_quotes(policy: Policy, directory: str | Path) -> list[str]:
-    """Citations of *policy* whose quote is not found verbatim in its source's text file in *directory*.
+def unverified_quotes(policy: Policy, directory: str | Path | Sequence[str | Path]) -> list[str]:
+    """Citations of *policy* whose quote is not found verbatim in its source's text file.
 
     Each source names its file (``file = "…txt"`` in policy.toml, or through ``cited_in`` the file
-    of the document quoting it). Quotes and texts are compared without pinyin glosses and white
-    space. Returns one message per problem (empty when every quote is found).
+    of the document quoting it), looked up in *directory* (or in each of a list of directories,
+    first match wins; :func:`~shequ_gov.testing.source_dirs` gives a plug-in's). Quotes and texts
+    are compared without pinyin glosses and white space. Returns one message per problem (empty
+    when every quote is found).
     """
-    d = Path(directory)
+    dirs = [Path(directory)] if isinstance(directory, (str, Path)) else [Path(d) for d in directory]
     texts: dict[str, str] = {}
     problems = []
     for label, cit in citations(policy):
@@ -53,9 +55,10 @@ def unverified_quotes(policy: Policy, directory: str | Path) -> list[str]:
             problems.append(f"{label}: source {cit.source.id!r} names no text file")
             continue
         if name not in texts:
-            path = d / name
-            if not path.exists():
-                problems.append(f"{label}: the text of source {cit.source.id!r} is not at {path}")
+            path = next((d / name for d in dirs if (d / name).is_file()), None)
+            if path is None:
+                problems.append(f"{label}: the text {name!r} of source {cit.source.id!r} is in none of "
+                                + (", ".join(str(d) for d in dirs) or "(no directory given)"))
                 continue
             texts[name] = normalise_text(path.read_text(encoding="utf-8"))
         if normalise_text(cit.quote) not in texts[name]:

@@ -16,9 +16,14 @@ def pytest_collect_file(parent: Any, file_path: Path) -> Any:
 
 class CaseFile(pytest.File):
     def collect(self) -> Any:
+        from .._errors import ValidationError
         from ._cases import load_cases
 
-        for case in load_cases(self.path):
+        try:
+            cases = load_cases(self.path)
+        except ValidationError as exc:  # one short message naming every problem, not pytest's internals
+            raise self.CollectError(str(exc)) from None
+        for case in cases:
             yield CaseItem.from_parent(self, name=case.name, case=case)
 
 
@@ -32,9 +37,15 @@ class CaseItem(pytest.Item):
         self.case = case
 
     def runtest(self) -> None:
+        from .._errors import PolicyError, ValidationError
         from ._cases import run_case
 
-        problems = run_case(self.case)
+        try:
+            problems = run_case(self.case)
+        except (ValidationError, PolicyError) as exc:  # bad data in the case: its message, not a traceback
+            raise CaseFailure("\n".join(f"{loc}: {msg}" if loc else msg for loc, msg in exc.problems)) from None
+        except KeyError as exc:  # an unknown policy
+            raise CaseFailure(str(exc.args[0] if exc.args else exc)) from None
         if problems:
             raise CaseFailure("\n".join(problems))
 

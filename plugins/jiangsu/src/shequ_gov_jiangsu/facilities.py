@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from shequ_gov import formula
-from shequ_gov.rules import at_least, compare, condition
+from shequ_gov.rules import CommunityInputs, Outcome, Parameters, at_least, compare, condition
 
 #: "每百户": the standard is stated per 100 households (a unit of the parameter, not a threshold).
 HOUSEHOLDS_PER_UNIT = 100.0
@@ -16,7 +16,7 @@ HOUSEHOLDS_PER_UNIT = 100.0
 
 @formula("jiangsu.facilities.area_per_households", increasing=["facility_area:service_housing"],
          decreasing=["households"])
-def area_per_households(c, p):
+def area_per_households(c: CommunityInputs, p: Parameters) -> Outcome:
     """Comprehensive service facility area of at least the standard per 100 households.
 
     Source: “按照每百户居民不低于30平方米的标准” (the provincial 十四五 plan the department drafts).
@@ -34,7 +34,7 @@ def area_per_households(c, p):
 
 
 @formula("jiangsu.services.life_circle", decreasing=["convenience_minutes", "convenience_distance"])
-def life_circle(c, p):
+def life_circle(c: CommunityInputs, p: Parameters) -> Outcome:
     """Everyday services within the urban quarter-hour circle or the rural 3 km circle.
 
     Source: “全面推进一刻钟便民生活圈、农村3公里生活圈建设”.

@@ -8,11 +8,11 @@ from __future__ import annotations
 import numpy as np
 
 from shequ_gov import formula
-from shequ_gov.rules import Tri, condition
+from shequ_gov.rules import CommunityInputs, Outcome, Parameters, Tri, condition
 
 
 @formula("jiangsu.funding.operating", increasing=["funding.operating"])
-def operating(c, p):
+def operating(c: CommunityInputs, p: Parameters) -> Outcome:
     """Basic operating funds are secured: annual operating funds greater than zero.
 
     Source: “切实保障村(社区)组织基本运转经费”. The text states no amount, so the test is

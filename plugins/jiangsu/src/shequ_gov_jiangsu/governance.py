@@ -9,11 +9,11 @@ from __future__ import annotations
 import numpy as np
 
 from shequ_gov import formula
-from shequ_gov.rules import Tri, at_least, condition
+from shequ_gov.rules import CommunityInputs, Outcome, Parameters, Tri, at_least, condition
 
 
 @formula("jiangsu.grid.coverage", increasing=["grids"])
-def grid_coverage(c, p):
+def grid_coverage(c: CommunityInputs, p: Parameters) -> Outcome:
     """The community is divided into micro-grids: at least one grid.
 
     Source: “全面推进“微网格”建设”. The text sets no grid size, so the test is structural
@@ -26,7 +26,7 @@ def grid_coverage(c, p):
 
 
 @formula("jiangsu.committees.required")
-def committees_required(c, p):
+def committees_required(c: CommunityInputs, p: Parameters) -> Outcome:
     """The residents' or villagers' committee has its four named sub-committees.
 
     Source: “发挥村(居)民委员会下设的人民调解、治安保卫、公共卫生、妇女儿童等委员会作用”.

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from shequ_gov import formula
-from shequ_gov.rules import Tri, condition, measure
+from shequ_gov.rules import CommunityInputs, Outcome, Parameters, Tri, condition, measure
 
 
 def one_shoulder_held(c) -> Tri:
@@ -30,7 +30,7 @@ def _share_among_known(region, held: Tri, counted: np.ndarray) -> tuple[np.ndarr
 
 
 @formula("jiangsu.leadership.one_shoulder", increasing=["staff.certified"])
-def one_shoulder(c, p):
+def one_shoulder(c: CommunityInputs, p: Parameters) -> Outcome:
     """The party secretary is also the committee director (“一肩挑”).
 
     Source: “通过法定程序推进村(社区)党组织书记担任村(居)委会主任”.
@@ -43,7 +43,7 @@ def one_shoulder(c, p):
 
 
 @formula("jiangsu.leadership.one_shoulder_share")
-def one_shoulder_share(c, p):
+def one_shoulder_share(c: CommunityInputs, p: Parameters) -> Outcome:
     """The share of a province's communities and villages with “一肩挑” (an indicator, no pass or fail).
 
     Source: “村(社区)“一肩挑”比例分别为97.5%、94.6%”, read in order as villages 97.5 % and

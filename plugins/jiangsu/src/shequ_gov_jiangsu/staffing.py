@@ -6,7 +6,7 @@ Source: the 2022 reply, part 一.五: “健全“三岗十八级”薪酬体系
 from __future__ import annotations
 
 from shequ_gov import formula
-from shequ_gov.rules import Tri, condition
+from shequ_gov.rules import CommunityInputs, Outcome, Parameters, Tri, condition
 
 #: Posts and grades are numbered from 1; 0 is the data model's "not placed on the scale".
 FIRST_STEP = 1
@@ -18,7 +18,7 @@ def _placed(column, top) -> Tri:
 
 
 @formula("jiangsu.staffing.salary_scale")
-def salary_scale(c, p):
+def salary_scale(c: CommunityInputs, p: Parameters) -> Outcome:
     """Every staff member is placed on the three-post eighteen-grade scale.
 
     Source: “健全“三岗十八级”薪酬体系”.

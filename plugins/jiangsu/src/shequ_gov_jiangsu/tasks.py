@@ -8,7 +8,7 @@ without their contents.
 from __future__ import annotations
 
 from shequ_gov import formula
-from shequ_gov.rules import Tri, no_violations
+from shequ_gov.rules import CommunityInputs, Outcome, Parameters, Tri, no_violations
 
 _NEGATIVE = ["tasks:law_enforcement", "tasks:demolition", "tasks:environmental_rectification",
              "tasks:urban_management", "tasks:investment_attraction", "tasks:tax_assistance",
@@ -16,7 +16,7 @@ _NEGATIVE = ["tasks:law_enforcement", "tasks:demolition", "tasks:environmental_r
 
 
 @formula("jiangsu.tasks.access_list", decreasing=_NEGATIVE)
-def access_list(c, p):
+def access_list(c: CommunityInputs, p: Parameters) -> Outcome:
     """Every task the community carries is on the access list (事项准入清单).
 
     Source: “主体责任、事项准入和负面事项“三张清单”为抓手”.
@@ -30,7 +30,7 @@ def access_list(c, p):
 
 
 @formula("jiangsu.tasks.negative_list", decreasing=_NEGATIVE)
-def negative_list(c, p):
+def negative_list(c: CommunityInputs, p: Parameters) -> Outcome:
     """The community is the responsible subject of no task on the negative list (负面事项清单).
 
     Source: “主体责任、事项准入和负面事项“三张清单”为抓手”.

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from shequ_gov import formula
-from shequ_gov.rules import Tri, condition, no_violations
+from shequ_gov.rules import CommunityInputs, Outcome, Parameters, Tri, condition, no_violations
 
 _NEGATIVE = ["tasks:law_enforcement", "tasks:demolition", "tasks:environmental_rectification",
              "tasks:urban_management", "tasks:investment_attraction", "tasks:tax_assistance",
@@ -21,7 +21,7 @@ def _none(counts: np.ndarray) -> Tri:
 
 
 @formula("kaizhou.tasks.negative_list", decreasing=_NEGATIVE)
-def negative_list(c, p):
+def negative_list(c: CommunityInputs, p: Parameters) -> Outcome:
     """The committee is the responsible subject of no task of a negative-list kind.
 
     Source: “不得将村(居)委会作为行政执法、拆迁拆违、环境整治、城市管理、招商引资、协税护税、
@@ -36,7 +36,7 @@ def negative_list(c, p):
 
 
 @formula("kaizhou.tasks.assist_funded", decreasing=_NEGATIVE)
-def assist_funded(c, p):
+def assist_funded(c: CommunityInputs, p: Parameters) -> Outcome:
     """Every task the committee assists with comes with funding.
 
     Source: “确实需要村(居)委会协助的工作事项,需提供经费和必要的工作条件” (under
@@ -48,7 +48,7 @@ def assist_funded(c, p):
 
 
 @formula("kaizhou.plaques.allowed")
-def plaques_allowed(c, p):
+def plaques_allowed(c: CommunityInputs, p: Parameters) -> Outcome:
     """The only plaques outside are those of the four permitted bodies.
 
     Source: “社区阵地对外只挂党组织、村(居)委会、集体经济组织、村(居)务监督委员会牌子”.
@@ -60,7 +60,7 @@ def plaques_allowed(c, p):
 
 
 @formula("kaizhou.certificates.retained_only", decreasing=["burden.non_retained_certificates_issued"])
-def certificates_retained_only(c, p):
+def certificates_retained_only(c: CommunityInputs, p: Parameters) -> Outcome:
     """The committee issues no certificate outside the Chongqing retained list.
 
     Source: “依据“重庆市村(社区)证明事项保留清单”全面清理村(居)委会出具的各类证明”.
@@ -75,7 +75,7 @@ def certificates_retained_only(c, p):
 
 @formula("kaizhou.assessment.unified", decreasing=["burden.separate_department_assessments",
                                                   "burden.one_vote_veto_items"])
-def assessment_unified(c, p):
+def assessment_unified(c: CommunityInputs, p: Parameters) -> Outcome:
     """No separate assessment by a functional department and no one-vote veto.
 
     Source: “各职能部门不再单独组织考核评比活动,取消对社区工作的“一票否决”事项”.

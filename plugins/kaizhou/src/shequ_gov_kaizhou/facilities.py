@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from shequ_gov import formula
-from shequ_gov.rules import Tri, at_least, compare, condition
+from shequ_gov.rules import CommunityInputs, Outcome, Parameters, Tri, at_least, compare, condition
 
 #: "每百户": the standard is stated per 100 households (a unit of the parameter, not a threshold).
 HOUSEHOLDS_PER_UNIT = 100.0
@@ -24,7 +24,7 @@ def _area_standard(c, p) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 @formula("kaizhou.facilities.area_per_households", increasing=["facility_area:service_housing"],
          decreasing=["households"])
-def area_per_households(c, p):
+def area_per_households(c: CommunityInputs, p: Parameters) -> Outcome:
     """Comprehensive service facility area of at least the standard per 100 households.
 
     Source: “每百户居民拥有综合服务设施面积不低于30平方米”.
@@ -54,7 +54,7 @@ def share_reaches(low: np.ndarray, high: np.ndarray, target: float) -> Tri:
 
 @formula("kaizhou.facilities.area_share_target", increasing=["facility_area:service_housing"],
          decreasing=["households"])
-def area_share_target(c, p):
+def area_share_target(c: CommunityInputs, p: Parameters) -> Outcome:
     """The district's share of communities meeting 30 m² per 100 households reaches the target in force.
 
     Source: “力争到2021年,每百户居民拥有综合服务设施面积不低于30平方米的城乡社区达到70%,

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 
 from shequ_gov import formula
-from shequ_gov.rules import at_least, condition
+from shequ_gov.rules import CommunityInputs, Outcome, Parameters, at_least, condition
 
 
 @formula("kaizhou.councils.three")
-def councils_three(c, p):
+def councils_three(c: CommunityInputs, p: Parameters) -> Outcome:
     """The red-and-white affairs council, the residents' council and the moral review council exist.
 
     Source: “完善和规范红白理事会、居民议事会、道德评议会”.
@@ -26,7 +26,7 @@ def councils_three(c, p):
 
 
 @formula("kaizhou.governance.supervision_committee")
-def supervision_committee(c, p):
+def supervision_committee(c: CommunityInputs, p: Parameters) -> Outcome:
     """A village or residents' affairs supervision committee exists.
 
     Source: “建立健全村(居)务监督委员会”. Passes when ``bodies`` holds

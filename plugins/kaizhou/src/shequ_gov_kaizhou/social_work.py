@@ -8,11 +8,11 @@ from __future__ import annotations
 import numpy as np
 
 from shequ_gov import formula
-from shequ_gov.rules import Tri, at_least, compare, condition
+from shequ_gov.rules import CommunityInputs, Outcome, Parameters, Tri, at_least, compare, condition
 
 
 @formula("kaizhou.staffing.social_workers", increasing=["staff.certified"])
-def social_workers(c, p):
+def social_workers(c: CommunityInputs, p: Parameters) -> Outcome:
     """Certified social workers: at least 2 in an urban community, at least 1 in a rural one.
 
     Source: “城市社区配备至少2名、农村社区配备至少1名社会工作者”.
@@ -40,7 +40,7 @@ def social_workers(c, p):
 
 
 @formula("kaizhou.social_work.agencies")
-def social_work_agencies(c, p):
+def social_work_agencies(c: CommunityInputs, p: Parameters) -> Outcome:
     """The district has at least 3 private social-work service agencies.
 
     Source: “力争到2023年,培育发展3-5家民办社会工作服务机构”; 3-5 is read as a minimum of 3
@@ -55,7 +55,7 @@ def social_work_agencies(c, p):
 
 
 @formula("kaizhou.social_orgs.incubation_bases")
-def incubation_bases(c, p):
+def incubation_bases(c: CommunityInputs, p: Parameters) -> Outcome:
     """An incubation base for social organisations at the district and in every street or township.
 
     Source: “建立区、镇乡(街道)、村(社区)三级社会组织孵化基地”. Passes when the district's own

@@ -6,7 +6,7 @@ One rule, from the 2017 implementing opinion as the 2020 reply's next-steps sect
 from __future__ import annotations
 
 from shequ_gov import formula
-from shequ_gov.rules import at_most, condition
+from shequ_gov.rules import CommunityInputs, Outcome, Parameters, at_most, condition
 
 #: "不再单独组织" and "取消" allow none: a structural zero, not a threshold of the source.
 NONE_ALLOWED = 0.0
@@ -14,7 +14,7 @@ NONE_ALLOWED = 0.0
 
 @formula("liaoning.assessment.unified",
          decreasing=["burden.separate_department_assessments", "burden.one_vote_veto_items"])
-def unified(c, p):
+def unified(c: CommunityInputs, p: Parameters) -> Outcome:
     """No separate assessment by a functional department and no one-vote-veto item.
 
     Source: "各职能部门不再单独组织考核评比活动,取消对社区工作的“一票否决”事项". Both counts

@@ -11,14 +11,14 @@ from __future__ import annotations
 import numpy as np
 
 from shequ_gov import formula
-from shequ_gov.rules import at_most
+from shequ_gov.rules import CommunityInputs, Outcome, Parameters, at_most
 
 #: "Permanently cancelled" allows none: a structural zero, not a threshold of the source.
 NONE_ALLOWED = 0.0
 
 
 @formula("liaoning.certificates.cancelled", decreasing=["burden.cancelled_certificates_issued"])
-def cancelled(c, p):
+def cancelled(c: CommunityInputs, p: Parameters) -> Outcome:
     """The community issues none of the certificates cancelled province-wide.
 
     Source: "永久性取消了41项由社区出具的有关证明". Passes when the count of those certificates

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from shequ_gov import formula
-from shequ_gov.rules import at_least, measure
+from shequ_gov.rules import CommunityInputs, Outcome, Parameters, at_least, measure
 
 STATION = "service_housing"
 
@@ -23,7 +23,7 @@ def _station_area(c) -> np.ndarray:
 
 
 @formula("liaoning.facilities.service_station_area", increasing=[f"facility_area:{STATION}"])
-def service_station_area(c, p):
+def service_station_area(c: CommunityInputs, p: Parameters) -> Outcome:
     """The urban community's service station is at least the provincial standard area.
 
     Source: "3828个城市社区服务站达省定标准(400)". Passes when the total area of the
@@ -38,7 +38,7 @@ def service_station_area(c, p):
 
 
 @formula("liaoning.facilities.service_station_share")
-def service_station_share(c, p):
+def service_station_share(c: CommunityInputs, p: Parameters) -> Outcome:
     """The share of the province's urban communities whose service station meets the standard.
 
     Source: "3828个城市社区服务站达省定标准(400),占社区总数的87.2%". An indicator (no pass or

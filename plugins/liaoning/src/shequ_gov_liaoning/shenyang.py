@@ -10,11 +10,11 @@ gives no start date ("近两年", the last two years), so the rules start on the
 from __future__ import annotations
 
 from shequ_gov import formula
-from shequ_gov.rules import at_most
+from shequ_gov.rules import CommunityInputs, Outcome, Parameters, at_most
 
 
 @formula("liaoning.shenyang.ledgers", decreasing=["burden.ledgers"])
-def ledgers(c, p):
+def ledgers(c: CommunityInputs, p: Parameters) -> Outcome:
     """A Shenyang community keeps no more ledgers (台账) than the cap.
 
     Source: "将居(村)民委员会台账274项减至22项". Passes when ``burden.ledgers`` ≤
@@ -26,7 +26,7 @@ def ledgers(c, p):
 
 
 @formula("liaoning.shenyang.certificates", decreasing=["burden.certificates"])
-def certificates(c, p):
+def certificates(c: CommunityInputs, p: Parameters) -> Outcome:
     """A Shenyang community stamps no more kinds of certificate (盖章证明) than the cap.
 
     Source: "盖章证明由81项减至22项". Passes when ``burden.certificates`` (the kinds of
@@ -38,7 +38,7 @@ def certificates(c, p):
 
 
 @formula("liaoning.shenyang.inspections", decreasing=["burden.inspections"])
-def inspections(c, p):
+def inspections(c: CommunityInputs, p: Parameters) -> Outcome:
     """A Shenyang community faces no more inspections and appraisals (检查评比) than the cap.
 
     Source: "检查评比由21项减至10项". Passes when ``burden.inspections`` ≤

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from shequ_gov import formula, ureg
-from shequ_gov.rules import at_least
+from shequ_gov.rules import CommunityInputs, Outcome, Parameters, at_least
 
 #: Months in a year, from the unit registry (yuan/month → yuan/year), not a literal.
 MONTHLY_TO_ANNUAL = float(ureg.Quantity(1, "yuan/month").to("yuan/year").magnitude)
@@ -18,7 +18,7 @@ MONTHLY_TO_ANNUAL = float(ureg.Quantity(1, "yuan/month").to("yuan/year").magnitu
 
 @formula("liaoning.staffing.pay_vs_average_wage", increasing=["staff.monthly_pay"],
          decreasing=["region.average_annual_wage"])
-def pay_vs_average_wage(c, p):
+def pay_vs_average_wage(c: CommunityInputs, p: Parameters) -> Outcome:
     """Every community worker's annual pay reaches the city's previous-year average social wage.
 
     Source: "力争社区工作者报酬标准逐步达到上年度当地社会平均工资标准". Interpretations:

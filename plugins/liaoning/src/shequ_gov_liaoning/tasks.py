@@ -10,11 +10,11 @@ task list is an answer (no task), so it passes. The offending tasks are named in
 from __future__ import annotations
 
 from shequ_gov import formula
-from shequ_gov.rules import Tri, no_violations
+from shequ_gov.rules import CommunityInputs, Outcome, Parameters, Tri, no_violations
 
 
 @formula("liaoning.tasks.access_list", decreasing=["tasks:urban_management", "tasks:law_enforcement"])
-def access_list(c, p):
+def access_list(c: CommunityInputs, p: Parameters) -> Outcome:
     """Every task of the community is on the work-item access list.
 
     Source: "指导全省以市为单位制定社区工作事项清单,实行社区工作准入制度" (the 2017 opinion, as
@@ -31,7 +31,7 @@ def access_list(c, p):
 
 
 @formula("liaoning.tasks.assist_funded", decreasing=["tasks:urban_management"])
-def assist_funded(c, p):
+def assist_funded(c: CommunityInputs, p: Parameters) -> Outcome:
     """Every task the community assists with comes with funding.
 
     Source: "应由社区协助的事项,要为社区提供必要的经费、人员和工作条件". A task counts when the
@@ -48,7 +48,7 @@ def assist_funded(c, p):
 
 
 @formula("liaoning.tasks.abolished_indicators", decreasing=["tasks:investment_attraction", "tasks:tax_assistance"])
-def abolished_indicators(c, p):
+def abolished_indicators(c: CommunityInputs, p: Parameters) -> Outcome:
     """No task of an abolished indicator kind: investment attraction, tax assistance, revenue generation.
 
     Source: "社区承担的招商引资、协税护税、经济创收等任务指标,以及社区作为责任主体的执法、拆迁拆违、
@@ -64,7 +64,7 @@ def abolished_indicators(c, p):
 
 
 @formula("liaoning.tasks.not_responsible_subject", decreasing=["tasks:urban_management", "tasks:demolition"])
-def not_responsible_subject(c, p):
+def not_responsible_subject(c: CommunityInputs, p: Parameters) -> Outcome:
     """The community is the responsible subject (责任主体) of no enforcement-type task.
 
     Source: "不得将基层群众性自治组织作为行政执法、拆迁拆违、环境整治、城市管理、招商引资等事项的

@@ -9,14 +9,14 @@ from __future__ import annotations
 import numpy as np
 
 from shequ_gov import formula
-from shequ_gov.rules import at_least, compare
+from shequ_gov.rules import CommunityInputs, Outcome, Parameters, at_least, compare
 from shequ_gov.vocab import FACILITY_KINDS, UNIFIED
 
 from ._helpers import as_float, judged
 
 
 @formula("loudi.facilities.service_housing_area", increasing=["facility_area:service_housing"])
-def service_housing_area(c, p):
+def service_housing_area(c: CommunityInputs, p: Parameters) -> Outcome:
     """全市社區公共服務用房面積按照不低于400平方米的標準建成達標。新建社區公共服務用房面積不低于600平方米.
 
     Passes when the public service housing (``service_housing``, the whole building) is at least
@@ -41,7 +41,7 @@ def service_housing_area(c, p):
 
 
 @formula("loudi.facilities.service_center_area", increasing=["facility_area:service_center"])
-def service_center_area(c, p):
+def service_center_area(c: CommunityInputs, p: Parameters) -> Outcome:
     """按照“一居一中心”模式設立“社區服務中心”,面積不少于50平方米.
 
     Passes when the community service centre (``service_center`` facilities, summed) is at least
@@ -53,7 +53,7 @@ def service_center_area(c, p):
 
 
 @formula("loudi.facilities.function_rooms")
-def function_rooms(c, p):
+def function_rooms(c: CommunityInputs, p: Parameters) -> Outcome:
     """同時建好黨群活動室、調解室、警務室、計劃生育服務室、慈善超市、社區辦公室及輔助用房等功能室.
 
     Passes when a facility of every kind in ``required_function_rooms`` exists (the measured value
@@ -68,7 +68,7 @@ def function_rooms(c, p):
 
 
 @formula("loudi.facilities.five_unified")
-def five_unified(c, p):
+def five_unified(c: CommunityInputs, p: Parameters) -> Outcome:
     """做到社區標識、外墻裝飾、機構門牌、服務窗口、宣傳欄目“五統一”.
 
     Passes when every item of ``five_unified_items`` is in the community's ``unified`` list (the

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from shequ_gov import formula
-from shequ_gov.rules import at_least
+from shequ_gov.rules import CommunityInputs, Outcome, Parameters, at_least
 
 
 @formula("loudi.funding.operating", increasing=["funding.operating"])
-def operating(c, p):
+def operating(c: CommunityInputs, p: Parameters) -> Outcome:
     """村級運轉經費達到8萬元以上,城市社區運轉經費達到20萬元以上,中心城區社區達到25萬元以上,鄉鎮社區達到10萬元以上.
 
     Passes when the annual operating funds are at least the minimum for the community's area type:
@@ -32,7 +32,7 @@ def operating(c, p):
 
 
 @formula("loudi.funding.benefit_projects", increasing=["funding.benefit_projects"])
-def benefit_projects(c, p):
+def benefit_projects(c: CommunityInputs, p: Parameters) -> Outcome:
     """落實了中心城區不低于20萬元/年的社區惠民項目資金.
 
     Passes when a central urban community's annual benefit-project funds (惠民项目资金) are at

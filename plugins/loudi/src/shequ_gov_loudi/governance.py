@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from shequ_gov import formula
-from shequ_gov.rules import Tri, condition
+from shequ_gov.rules import CommunityInputs, Outcome, Parameters, Tri, condition
 from shequ_gov.vocab import BODIES, FACILITY_KINDS
 
 from ._helpers import as_float, keys_present
@@ -30,7 +30,7 @@ def _parts(c, keys) -> list[Tri]:
 
 
 @formula("loudi.governance.three_in_one")
-def three_in_one(c, p):
+def three_in_one(c: CommunityInputs, p: Parameters) -> Outcome:
     """建立健全社區黨組織、社區居委會、社區服務中心“三位一體”的治理機制.
 
     Passes when every part of ``three_in_one_components`` exists: ``party_org`` and

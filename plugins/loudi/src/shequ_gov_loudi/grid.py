@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from shequ_gov import formula
-from shequ_gov.rules import compare, condition
+from shequ_gov.rules import CommunityInputs, Outcome, Parameters, compare, condition
 
 
 
 @formula("loudi.grid.size", increasing=["grids"], decreasing=["households", "population"])
-def size(c, p):
+def size(c: CommunityInputs, p: Parameters) -> Outcome:
     """按200戶或600人左右的規模將社區劃分為若干個網絡單元 (婁民復字〔2018〕10號).
 
     Passes when households per grid ≤ ``grid_households`` × (1 + ``grid_tolerance``) OR people

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from shequ_gov import formula
-from shequ_gov.rules import Tri, compare, no_violations
+from shequ_gov.rules import CommunityInputs, Outcome, Parameters, Tri, compare, no_violations
 
 from ._helpers import child_min
 
@@ -18,7 +18,7 @@ ROLE_GROUPS = (
 
 
 @formula("loudi.pay.base", increasing=["staff.monthly_pay"], decreasing=["staff.certified"])
-def base(c, p):
+def base(c: CommunityInputs, p: Parameters) -> Outcome:
     """將全市社區黨組織和社區居委會成員的基本報酬提高到正職1500元/月、副職1400元/月、委員1200元/月.
 
     Passes when every member of the party organisation and the residents' committee earns at

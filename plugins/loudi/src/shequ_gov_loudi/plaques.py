@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from shequ_gov import formula
-from shequ_gov.rules import Tri, no_violations
+from shequ_gov.rules import CommunityInputs, Outcome, Parameters, Tri, no_violations
 from shequ_gov.vocab import PLAQUES
 
 
 @formula("loudi.plaques.only_three")
-def only_three(c, p):
+def only_three(c: CommunityInputs, p: Parameters) -> Outcome:
     """社區對外只掛社區黨組織、社區居民委員會、社區服務中心等3個組織機構牌匾,其他各類組織一律不再單獨對外掛牌.
 
     Passes when every plaque hung outside is one of ``allowed_plaques``. The plaque list is an open

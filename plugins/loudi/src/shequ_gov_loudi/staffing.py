@@ -8,13 +8,13 @@ from __future__ import annotations
 import numpy as np
 
 from shequ_gov import formula
-from shequ_gov.rules import Tri, compare, condition, no_violations
+from shequ_gov.rules import CommunityInputs, Outcome, Parameters, Tri, compare, condition, no_violations
 
 from ._helpers import run_lengths
 
 
 @formula("loudi.staffing.ratio", decreasing=["households"])
-def ratio(c, p):
+def ratio(c: CommunityInputs, p: Parameters) -> Outcome:
     """社區工作人員總數(含“兩委”班子成員)按“每200戶常住人口配1名工作人員”的標準配置5—9名工作人員.
 
     required = clip(ceil(households / ``households_per_worker``), ``staff_min``, ``staff_max``);
@@ -49,7 +49,7 @@ def ratio(c, p):
 
 # a member added without ratings neither creates nor removes an offender
 @formula("loudi.staffing.incompetent_dismissed", increasing=["staff.certified"], decreasing=["staff.certified"])
-def incompetent_dismissed(c, p):
+def incompetent_dismissed(c: CommunityInputs, p: Parameters) -> Outcome:
     """對連續兩年被評定為“不稱職”的社區兩委班子成員和社區工作人員,要責令辭職、依法罷免或解聘.
 
     Passes when no one on the staff list (committee members and workers alike) was rated

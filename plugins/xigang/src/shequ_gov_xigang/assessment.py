@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from shequ_gov import formula
-from shequ_gov.rules import at_least, condition
+from shequ_gov.rules import CommunityInputs, Outcome, Parameters, at_least, condition
 
 
 @formula("xigang.assessment.resident_weight", increasing=["assessment.weights.residents"],
          decreasing=["assessment.weights.street", "assessment.weights.departments"])
-def resident_weight(c, p):
+def resident_weight(c: CommunityInputs, p: Parameters) -> Outcome:
     """In the assessment scheme the residents' opinion weighs most, and there is an appeal period.
 
     Source: "加大服务对象意见的权重" with, for the appeal period, "公示期间，应考虑给予被考核人申诉的

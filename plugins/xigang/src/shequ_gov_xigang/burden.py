@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from shequ_gov import formula
-from shequ_gov.rules import measure
+from shequ_gov.rules import CommunityInputs, Outcome, Parameters, measure
 
 
 @formula("xigang.burden.admin_share")
-def admin_share(c, p):
+def admin_share(c: CommunityInputs, p: Parameters) -> Outcome:
     """The share of the community's work that is administrative.
 
     Source: "在社区承担的各项工作中，行政事务占据了大约70%左右". An indicator (no pass or fail):

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from shequ_gov import formula
-from shequ_gov.rules import at_least
+from shequ_gov.rules import CommunityInputs, Outcome, Parameters, at_least
 
 
 @formula("xigang.subsidy.group_leader", increasing=["group_leader_subsidy"])
-def group_leader(c, p):
+def group_leader(c: CommunityInputs, p: Parameters) -> Outcome:
     """The residents' group (building) leader subsidy is at least the monthly minimum.
 
     Source: "参照全市平均水平标准居民小组长享受每月60元的补贴，按季度发放". Passes when

@@ -11,11 +11,11 @@ from __future__ import annotations
 import numpy as np
 
 from shequ_gov import formula
-from shequ_gov.rules import at_most, no_violations
+from shequ_gov.rules import CommunityInputs, Outcome, Parameters, at_most, no_violations
 
 
 @formula("xigang.tasks.access_list", decreasing=["tasks:urban_management", "tasks:law_enforcement"])
-def access_list(c, p):
+def access_list(c: CommunityInputs, p: Parameters) -> Outcome:
     """Every task of the community is on the district access list.
 
     Source: "经区委常委会讨论通过后以文件形式下发到各街道和社区，极大地减轻了社区的负担，建立社区
@@ -37,7 +37,7 @@ def distinct_kinds(c) -> np.ndarray:
 
 
 @formula("xigang.tasks.access_list_size", decreasing=["tasks:urban_management", "tasks:law_enforcement"])
-def access_list_size(c, p):
+def access_list_size(c: CommunityInputs, p: Parameters) -> Outcome:
     """The community is given no more distinct task items than the access list holds.
 
     Source: "最后经清理合并精减为32类66项". Passes when the number of distinct task kinds in the
@@ -55,7 +55,7 @@ def access_list_size(c, p):
 
 
 @formula("xigang.tasks.resources_follow", decreasing=["tasks:urban_management", "tasks:demolition"])
-def resources_follow(c, p):
+def resources_follow(c: CommunityInputs, p: Parameters) -> Outcome:
     """Every task handed down to the community comes with funding and a legal or policy basis.
 
     Source: "对于必须转移到社区或必须由社区协调完成的工作，应以法律、法规或上级党委、政府文件为依据，
