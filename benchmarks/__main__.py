@@ -34,6 +34,8 @@ TARGETS = [
     ("service.c1.p95_ms", "<=", 50, "service: one community, concurrency 1, p95 (ms)"),
     ("service.c32_2workers.requests_per_s", ">=", 200, "service: concurrency 32, 2 workers (requests/s)"),
     ("service.city.jurisdiction.median_s", "<=", 1.5, "service: 2,000-community document (s)"),
+    ("report_html.write_s", "<=", 10, "write the national HTML report (s)"),
+    ("report_html.file_mb", "<=", 25, "… its size (MB)"),
 ]
 
 

@@ -146,6 +146,99 @@ def columnar_vs_loop() -> dict:
             "loop_s": round(loop_s, 3), "ratio": round(loop_s / engine_s, 1), "verdicts_disagreeing": disagree}
 
 
+def report_html() -> dict:
+    """Write the HTML report of the national evaluation (what-if, all five policies): time and file size."""
+    import shequ_gov as sg
+    from shequ_gov import _html, synth
+
+    out: dict = {}
+    china = sg.Dataset.read(DIVISIONS)
+    ds = synth.generate("national", seed=1, skeleton=china)
+    del china
+    pols = [sg.policies.load(p) for p in _available_policies()]
+    report = sg.evaluate(ds, pols, as_of=AS_OF, mode="what-if")
+    out["communities"] = len(ds)
+    out["verdicts"] = len(report)
+    out["section_s"] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "national.html"
+        with measure(out, "write"):  # what report.to_html(path) does, with the time of each part
+            page = _html.report_page(report, timings=out["section_s"])
+            t0 = time.perf_counter()
+            page.write(path)
+            out["section_s"]["render_and_write"] = round(time.perf_counter() - t0, 3)
+        out["file_mb"] = round(os.path.getsize(path) / 2**20, 2)
+    out["rss_peak_mb"] = round(rss_peak_mb(), 1)
+    return out
+
+
+def spreadsheet() -> dict:
+    """A province-sized workbook (20,000 communities with facilities, staff and tasks sheets): write and
+    read back (validated), and the raw load of the same file by openpyxl for comparison."""
+    import shequ_gov as sg
+    from shequ_gov import _sheets
+
+    ds = sg.synth.generate("province", seed=5)
+    out: dict = {"communities": len(ds)}
+    with tempfile.TemporaryDirectory() as tmp:
+        p = Path(tmp) / "province.xlsx"
+        with measure(out, "write"):
+            ds.write(p)
+        out["file_mb"] = round(p.stat().st_size / 2**20, 1)
+        rss0 = rss_peak_mb()
+        with measure(out, "read"):
+            back = sg.Dataset.read(p)
+        out["read_peak_mb"] = round(rss_peak_mb(), 1)
+        out["read_rss_growth_mb"] = round(rss_peak_mb() - rss0, 1)
+        assert back.to_dict() == ds.to_dict(), "the workbook did not read back equal"
+        with measure(out, "calamine_load"):
+            _sheets.load(p)
+        import openpyxl
+
+        def raw() -> None:
+            wb = openpyxl.load_workbook(p, read_only=True)
+            for ws in wb.worksheets:
+                for _ in ws.iter_rows(values_only=True):
+                    pass
+        with measure(out, "openpyxl_load"):
+            raw()
+    return out
+
+
+def service() -> dict:
+    """The HTTP service on loopback: single-community POST /evaluate (all five policies, what-if) at
+    concurrency 1 (one worker) and 32 (two workers), and a 2,000-community city document."""
+    import shequ_gov as sg
+    from shequ_gov.server._run import load, running
+
+    pols = _available_policies()
+
+    def body(ds, **kw) -> bytes:
+        return json.dumps({"dataset": ds.to_dict(), "as_of": AS_OF.isoformat(), "policies": pols, **kw},
+                          ensure_ascii=False).encode("utf-8")
+
+    one = body(sg.synth.generate(1, seed=0), mode="what-if")
+    city_ds = sg.synth.generate(2000, seed=1)
+    out: dict = {"policies": pols}
+    with running(["--workers", "1"]) as url:
+        load(url, one, 20, 1)  # warm up
+        c1 = load(url, one, 300, 1)
+        city = {}
+        for mode in ("jurisdiction", "what-if"):
+            doc = body(city_ds, mode=mode)
+            load(url, doc, 1, 1)
+            runs = [load(url, doc, 1, 1)["p50_ms"] for _ in range(3)]
+            city[mode] = {"body_mb": round(len(doc) / 2**20, 2), "best_s": round(min(runs) / 1000, 3),
+                          "median_s": round(sorted(runs)[1] / 1000, 3)}
+    with running(["--workers", "2"]) as url:
+        load(url, one, 64, 32)  # warm up both workers
+        c32 = load(url, one, 2000, 32)
+    for d in (c1, c32):
+        d.pop("ids")
+    out.update({"c1": c1, "c32_2workers": c32, "city": city, "communities_city": len(city_ds)})
+    return out
+
+
 def scenarios() -> dict:
     """Issue 13's figures over the national dataset: one reform + comparison, a 100-value sweep on
     one process and on a 2-worker LocalCluster (127.0.0.1)."""
@@ -226,75 +319,9 @@ def scenarios() -> dict:
     return out
 
 
-def spreadsheet() -> dict:
-    """A province-sized workbook (20,000 communities with facilities, staff and tasks sheets): write and
-    read back (validated), and the raw load of the same file by openpyxl for comparison."""
-    import shequ_gov as sg
-    from shequ_gov import _sheets
-
-    ds = sg.synth.generate("province", seed=5)
-    out: dict = {"communities": len(ds)}
-    with tempfile.TemporaryDirectory() as tmp:
-        p = Path(tmp) / "province.xlsx"
-        with measure(out, "write"):
-            ds.write(p)
-        out["file_mb"] = round(p.stat().st_size / 2**20, 1)
-        rss0 = rss_peak_mb()
-        with measure(out, "read"):
-            back = sg.Dataset.read(p)
-        out["read_peak_mb"] = round(rss_peak_mb(), 1)
-        out["read_rss_growth_mb"] = round(rss_peak_mb() - rss0, 1)
-        assert back.to_dict() == ds.to_dict(), "the workbook did not read back equal"
-        with measure(out, "calamine_load"):
-            _sheets.load(p)
-        import openpyxl
-
-        def raw() -> None:
-            wb = openpyxl.load_workbook(p, read_only=True)
-            for ws in wb.worksheets:
-                for _ in ws.iter_rows(values_only=True):
-                    pass
-        with measure(out, "openpyxl_load"):
-            raw()
-    return out
-
-
-def service() -> dict:
-    """The HTTP service on loopback: single-community POST /evaluate (all five policies, what-if) at
-    concurrency 1 (one worker) and 32 (two workers), and a 2,000-community city document."""
-    import shequ_gov as sg
-    from shequ_gov.server._run import load, running
-
-    pols = _available_policies()
-
-    def body(ds, **kw) -> bytes:
-        return json.dumps({"dataset": ds.to_dict(), "as_of": AS_OF.isoformat(), "policies": pols, **kw},
-                          ensure_ascii=False).encode("utf-8")
-
-    one = body(sg.synth.generate(1, seed=0), mode="what-if")
-    city_ds = sg.synth.generate(2000, seed=1)
-    out: dict = {"policies": pols}
-    with running(["--workers", "1"]) as url:
-        load(url, one, 20, 1)  # warm up
-        c1 = load(url, one, 300, 1)
-        city = {}
-        for mode in ("jurisdiction", "what-if"):
-            doc = body(city_ds, mode=mode)
-            load(url, doc, 1, 1)
-            runs = [load(url, doc, 1, 1)["p50_ms"] for _ in range(3)]
-            city[mode] = {"body_mb": round(len(doc) / 2**20, 2), "best_s": round(min(runs) / 1000, 3),
-                          "median_s": round(sorted(runs)[1] / 1000, 3)}
-    with running(["--workers", "2"]) as url:
-        load(url, one, 64, 32)  # warm up both workers
-        c32 = load(url, one, 2000, 32)
-    for d in (c1, c32):
-        d.pop("ids")
-    out.update({"c1": c1, "c32_2workers": c32, "city": city, "communities_city": len(city_ds)})
-    return out
-
-
 STEPS = {"load_divisions": load_divisions, "national": national, "roundtrip": roundtrip, "scaling": scaling,
          "columnar_vs_loop": columnar_vs_loop, "spreadsheet": spreadsheet, "service": service,
+         "report_html": report_html,
          "scenarios": scenarios}
 
 if __name__ == "__main__":

@@ -130,6 +130,12 @@ class Dataset:
         parts = ", ".join(f"{n} {lv.value}" for lv, n in counts.items() if n)
         return f"<Dataset: {parts or 'empty'}>"
 
+    def _repr_html_(self) -> str:
+        """Counts per level, provinces and the installed policies' jurisdictions covered, for notebooks."""
+        from ._html import dataset_repr_html
+
+        return dataset_repr_html(self)
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Dataset):
             return NotImplemented

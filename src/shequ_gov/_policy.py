@@ -31,6 +31,9 @@ __all__ = ["Citation", "Parameter", "ParameterValue", "Parameters", "Policy", "R
 
 KINDS = ("requirement", "target", "indicator")
 STRENGTHS = ("mandatory", "standard", "advisory", "none")
+#: Chinese and English labels of the strengths, for reports.
+STRENGTH_LABELS = {"mandatory": ("约束性", "mandatory"), "standard": ("标准", "standard"),
+                   "advisory": ("倡导性", "advisory"), "none": ("指标(不判定)", "indicator, not judged")}
 _FORMULA_ATTR = "__shequ_gov_formula__"
 
 

@@ -426,6 +426,22 @@ class Report:
         atomic_write(path, emit)
         return None
 
+    def to_html(self, path: str | os.PathLike[str] | None = None) -> str | None:
+        """The report as one self-contained HTML page (charts, drill-down by region, failing units, explanations).
+
+        Returns the text when *path* is None, else writes it atomically. The page loads nothing from
+        anywhere: it opens from disk with no network. See :mod:`shequ_gov._html` for its sections.
+        """
+        from ._html import report_html
+
+        return report_html(self, path)
+
+    def _repr_html_(self) -> str:
+        """The overview and the rules with the lowest pass rate, for notebooks."""
+        from ._html import report_repr_html
+
+        return report_repr_html(self)
+
     def to_csv(self, path: str | os.PathLike[str] | None = None) -> str | None:
         """Every verdict as CSV rows (the :attr:`findings` table): text when *path* is None, else written atomically."""
         return self.findings.to_csv(path)

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 import attrs
+import numpy as np
 
 from . import _schema as S
 from ._errors import Problems, ValidationError
@@ -90,7 +91,8 @@ def _letter(j: int) -> str:
 
 
 def _text(v: Any) -> str:
-    return unicodedata.normalize("NFKC", str(v)).strip()
+    s = v if isinstance(v, str) else str(v)
+    return (s if s.isascii() else unicodedata.normalize("NFKC", s)).strip()
 
 
 # --- loading the raw sheets --------------------------------------------------------------------------
@@ -106,6 +108,18 @@ class Sheet:
 
     def where(self, row: int, col: int | None = None) -> str:
         return f"{self.name}!{_letter(col) if col is not None else ''}{row}"
+
+
+class _Where:
+    """A cell's place (``社区!D17 户数``), formatted only when a problem names it."""
+
+    __slots__ = ("sh", "row", "col")
+
+    def __init__(self, sh: Sheet, row: int, col: int):
+        self.sh, self.row, self.col = sh, row, col
+
+    def __str__(self) -> str:
+        return f"{self.sh.where(self.row, self.col)} {_text(self.sh.header[self.col])}"
 
 
 def _excel_dependency() -> Any:
@@ -166,6 +180,8 @@ def _load_csv(p: Path, encoding: str | None) -> list[Sheet]:
 
 def _sheet_of(name: str, data: list[list[Any]], source: str) -> Sheet:
     def blank(r: list[Any]) -> bool:
+        if r and r[0] is not None and r[0] != "" and not (isinstance(r[0], str) and r[0].isspace()):
+            return False
         return all(c is None or (isinstance(c, str) and not c.strip()) for c in r)
 
     rows = [(i + 1, list(r)) for i, r in enumerate(data)]
@@ -293,13 +309,13 @@ def _resolve(raw: Any, table: str, known: dict[str, Column], user: dict[str, tup
              where: str, prob: Problems) -> Column | None:
     h = _text(raw) if raw is not None else ""
     if not h:
-        prob.add(where, "a column without a header: every column needs one (or delete the column)")
+        prob.add(str(where), "a column without a header: every column needs one (or delete the column)")
         return None
     if h in user:
         target, unit = user[h]
         col = known.get(target)
         if col is None:
-            prob.add(where, f"the mapping sends {h!r} to {target!r}, which is not a column of {table}"
+            prob.add(str(where), f"the mapping sends {h!r} to {target!r}, which is not a column of {table}"
                             + _hint(target, known))
             return None
         return _with_unit(attrs.evolve(col, unit=None), unit, h, where, prob)
@@ -315,7 +331,7 @@ def _resolve(raw: Any, table: str, known: dict[str, Column], user: dict[str, tup
         m = _RATING_HEADER.match(base)
         if table == "staff" and m:
             return Column("rating", m.group(1))
-    prob.add(where, f"unknown column {h!r}" + _hint(S.split_header(h)[0], known)
+    prob.add(str(where), f"unknown column {h!r}" + _hint(S.split_header(h)[0], known)
              + " (or map it in a mapping file: header = \"field\")")
     return None
 
@@ -333,12 +349,12 @@ def _with_unit(col: Column, unit: str | None, h: str, where: str, prob: Problems
     if target_unit is None or (f is not None and f.kind not in ("quantity", "count")):
         if col.kind == "field" and f is not None and f.kind == "int":
             return col  # a bracket that explains (岗位(三岗, 0 = 未纳入)) is no unit
-        prob.add(where, f"column {h!r}: {unit!r} is not a unit this column takes")
+        prob.add(str(where), f"column {h!r}: {unit!r} is not a unit this column takes")
         return None
     try:
         canonical(f"1 {_unit_text(unit)}", target_unit)
     except ValueError as exc:
-        prob.add(where, f"column {h!r}: the unit {unit!r} does not fit ({exc})")
+        prob.add(str(where), f"column {h!r}: the unit {unit!r} does not fit ({exc})")
         return None
     return attrs.evolve(col, unit=_unit_text(unit))
 
@@ -376,7 +392,7 @@ def cell_value(raw: Any, f: S.Field, unit: str | None = None) -> Any:
         if k in ("count", "int") and float(raw).is_integer():
             raw = int(raw)
         if k in ("quantity", "count") and unit:
-            return f"{raw!r} {unit}"
+            return raw * _factor(unit, f.unit)
         if k == "bool" and raw in (0, 1):
             return bool(raw)
         return raw
@@ -404,14 +420,33 @@ def cell_value(raw: Any, f: S.Field, unit: str | None = None) -> Any:
     return s
 
 
+_FACTORS: dict[tuple[str, str], float] = {}
+
+
+def _factor(unit: str, target: str) -> float:
+    """How many *target* one *unit* is (the header's unit checked once, when the header was read)."""
+    k = (unit, target)
+    if k not in _FACTORS:
+        _FACTORS[k] = canonical(f"1 {unit}", target)
+    return _FACTORS[k]
+
+
 def _raise(f: S.Field, raw: Any) -> Any:
     raise ValueError(f"expected {f.expected()}, got {raw!r}")
 
 
+_LOOKUP: dict[int, dict[str, str]] = {}
+
+
 def _vocab_key(s: str, vocab: Any, f: Any) -> str:
-    for t in vocab.terms:
-        if s in (t.key, t.zh) or s.lower() in (t.key, t.en.lower()):
-            return t.key
+    table = _LOOKUP.get(id(vocab))
+    if table is None:
+        table = _LOOKUP[id(vocab)] = {}
+        for t in reversed(vocab.terms):
+            table.update({t.en.lower(): t.key, t.zh: t.key, t.key: t.key})
+    key = table.get(s) or table.get(s.lower())
+    if key is not None:
+        return key
     if vocab.open:
         return s
     close = difflib.get_close_matches(s, [t.zh for t in vocab.terms] + list(vocab), n=2, cutoff=0.4)
@@ -440,9 +475,104 @@ def _parse(raw: Any, f: S.Field, unit: str | None, where: str, prob: Problems) -
     except ValueError as exc:
         shown = _text(raw) if isinstance(raw, str) else raw
         plain = f.kind in ("count", "int", "share") or not re.match(r"^\s*[-+]?[\d.]", str(shown))
-        prob.add(where, f"expected {f.expected()}, got {shown!r}" if plain and f.kind in S.NUMERIC_KINDS + ("int",)
+        prob.add(str(where), f"expected {f.expected()}, got {shown!r}" if plain and f.kind in S.NUMERIC_KINDS + ("int",)
                  else str(exc))
         return None
+
+
+_BOOLS = {**{k: True for k in _TRUE}, **{k: False for k in _FALSE}}
+_NUMBER_TYPES = (int, float)
+
+
+def _parse_column(values: list[Any], f: S.Field, unit: str | None, sh: Sheet, j: int, rownums: list[int],
+                  prob: Problems) -> list[Any]:
+    """:func:`_parse` over a whole column: numbers, flags and labels on fast paths, the rest cell by cell."""
+    out: list[Any] = [None] * len(values)
+    k = f.kind
+    slow: list[int] = []
+    if k in S.NUMERIC_KINDS or k == "int":
+        idx, nums = [], []
+        for i, v in enumerate(values):
+            if v is None or v == "":
+                continue
+            if isinstance(v, str):
+                try:
+                    v = float(v) if v.isascii() and "," not in v else None
+                except ValueError:
+                    v = None
+                if v is None:
+                    slow.append(i)
+                    continue
+            elif isinstance(v, bool) or not isinstance(v, _NUMBER_TYPES):
+                slow.append(i)
+                continue
+            idx.append(i)
+            nums.append(v)
+        if idx:
+            arr = np.asarray(nums, dtype=np.float64)
+            if unit and k in ("quantity", "count"):
+                arr = arr * _factor(unit, f.unit)
+            ok = np.isfinite(arr) & (arr >= (f.low if k == "int" else 0))
+            if k in ("count", "int"):
+                ok &= arr == np.floor(arr)
+            if k == "int" and f.high is not None:
+                ok &= arr <= f.high
+            if k == "share":
+                ok &= arr <= 1
+            good = arr.astype(np.int64).tolist() if k in ("count", "int") and ok.all() else arr.tolist()
+            for n, (i, v) in enumerate(zip(idx, good)):
+                if ok[n]:
+                    out[i] = int(v) if k in ("count", "int") else v
+                else:
+                    slow.append(i)
+    elif k == "bool":
+        for i, v in enumerate(values):
+            if v is None or v == "":
+                continue
+            b = v if isinstance(v, bool) else _BOOLS.get(v.strip().lower()) if isinstance(v, str) else None
+            if b is None:
+                slow.append(i)
+            else:
+                out[i] = b
+    elif k in ("enum", "key") and not f.vocab.open:
+        for i, v in enumerate(values):
+            if v is None or v == "":
+                continue
+            key = _vocab_key(v, f.vocab, f) if isinstance(v, str) and (v in f.vocab) else None
+            if key is None:
+                slow.append(i)
+            else:
+                out[i] = key
+    else:
+        slow = [i for i, v in enumerate(values) if v is not None and v != ""]
+    seen: dict[Any, Any] = {}  # labels repeat down a column: parse each distinct cell once
+    for i in slow:
+        v = values[i]
+        try:
+            hit = seen.get(v, _MISS)
+        except TypeError:
+            hit = _MISS
+        if hit is not _MISS:
+            out[i] = list(hit) if isinstance(hit, list) else hit
+            continue
+        before = len(prob)
+        out[i] = _parse(v, f, unit, _Where(sh, rownums[i], j), prob)
+        if len(prob) == before:
+            seen[v] = out[i]
+    return out
+
+
+_MISS = object()
+
+
+def _hashable(v: Any) -> bool:
+    return isinstance(v, (str, int, float)) and not isinstance(v, bool)
+
+
+def _columns_of(sh: Sheet, width: int) -> list[list[Any]]:
+    """The sheet's data cells column by column (short rows padded with empty cells)."""
+    rows = [r + [None] * (width - len(r)) if len(r) < width else r for _, r in sh.rows]
+    return [list(c) for c in zip(*rows)] if rows else [[] for _ in range(width)]
 
 
 def _code(raw: Any, where: str, prob: Problems) -> str | None:
@@ -452,16 +582,20 @@ def _code(raw: Any, where: str, prob: Problems) -> str | None:
         return None
     if isinstance(raw, float) and raw.is_integer():
         raw = int(raw)
+    if isinstance(raw, int) and 10**11 <= raw < 10**12:
+        return str(raw)
     s = str(raw).strip()
+    if len(s) == 12 and s.isascii() and s.isdigit():
+        return s
     if not s.isascii():
-        prob.add(where, f"a division code is written in ASCII digits, got {s!r}")
+        prob.add(str(where), f"a division code is written in ASCII digits, got {s!r}")
         return None
     try:
         return normalize_code(s)
     except ValueError as exc:
         shown = _text(raw) if isinstance(raw, str) else raw
         plain = f.kind in ("count", "int", "share") or not re.match(r"^\s*[-+]?[\d.]", str(shown))
-        prob.add(where, f"expected {f.expected()}, got {shown!r}" if plain and f.kind in S.NUMERIC_KINDS + ("int",)
+        prob.add(str(where), f"expected {f.expected()}, got {shown!r}" if plain and f.kind in S.NUMERIC_KINDS + ("int",)
                  else str(exc))
         return None
 
@@ -526,7 +660,17 @@ class _Reader:
             self.prob.add(sh.where(sh_header_row(sh)), "expected a column of codes (区划代码) or names (名称)")
         has_staff_count = any(c is not None and c.kind == "count" and c.target == "staff" for c in cols)
         del present
-        for rownum, cells in sh.rows:
+        rownums = [n for n, _ in sh.rows]
+        raw_cols = _columns_of(sh, len(cols))
+        pre: dict[int, list[Any]] = {}
+        for j, c in enumerate(cols):
+            if c is None:
+                continue
+            spec = {"field": c.field, "region_field": c.field, "facility_area": S.FACILITY.member("area"),
+                    "facility_has": _HAS_FIELD, "count": _COUNT_FIELD, "given": _GIVEN_FIELD}.get(c.kind)
+            if spec is not None and spec.kind in S.SCALAR_KINDS:
+                pre[j] = _parse_column(raw_cols[j], spec, c.unit, sh, j, rownums, self.prob)
+        for ri, (rownum, cells) in enumerate(sh.rows):
             rec: dict[str, Any] = {}
             level: str | None = None
             street = district = None
@@ -541,7 +685,7 @@ class _Reader:
                 if c is None or c.kind == "ignored":
                     continue
                 raw = cells[j] if j < len(cells) else None
-                where = f"{sh.where(rownum, j)} {_text(sh.header[j])}"
+                where = _Where(sh, rownum, j)
                 if c.kind == "field" and c.target in ("code", "parent"):
                     v = _code(raw, where, self.prob)
                     if v is not None:
@@ -556,16 +700,16 @@ class _Reader:
                         try:
                             level = cell_value(raw, attrs.evolve(c.field, kind="enum", vocab=_LEVELS), None)
                         except ValueError as exc:
-                            self.prob.add(where, str(exc))
+                            self.prob.add(str(where), str(exc))
                 elif c.kind in ("field", "region_field"):
-                    v = _parse(raw, c.field, c.unit, where, self.prob)
+                    v = pre[j][ri]
                     if v is not None and c.kind == "region_field":
                         region_vals[c.target] = (where, v)
                     elif v is not None:
                         _set(rec, c.target, v)
                         community_only.append(where)
                 elif c.kind == "given":
-                    v = _parse(raw, S.Field("given", "bool", "", ""), None, where, self.prob)
+                    v = pre[j][ri]
                     if v is False:
                         not_given.append(c.target)
                     elif v:
@@ -578,10 +722,9 @@ class _Reader:
                             rec[c.target] = [] if s in _EMPTY_LIST else \
                                 [_vocab_key(x, vocab, None) for x in _LIST_SPLIT.split(s) if x]
                         except ValueError as exc:
-                            self.prob.add(where, str(exc))
+                            self.prob.add(str(where), str(exc))
                 elif c.kind in ("facility_area", "facility_has"):
-                    spec = S.FACILITY.member("area") if c.kind == "facility_area" else S.Field("has", "bool", "有", "has")
-                    v = _parse(raw, spec, c.unit, where, self.prob)
+                    v = pre[j][ri]
                     if v is None:
                         continue
                     facilities = facilities if facilities is not None else []
@@ -590,7 +733,7 @@ class _Reader:
                     elif v and not any(x["kind"] == c.target for x in facilities):
                         facilities.append({"kind": c.target})
                 elif c.kind == "count":
-                    counts[c.target] = _parse(raw, S.Field("n", "count", "", ""), None, where, self.prob)
+                    counts[c.target] = pre[j][ri]
                 elif c.kind == "name_of":
                     s = _text(raw) if raw is not None else ""
                     if c.target == "street":
@@ -625,7 +768,7 @@ class _Reader:
                 rec.update({k: v for k, (_, v) in region_vals.items()})
                 for w in community_only + (["counts"] if any(v is not None for v in counts.values()) else []) \
                         + (["facilities"] if facilities else []):
-                    self.prob.add(w if w not in ("counts", "facilities") else sh.where(rownum),
+                    self.prob.add(str(w) if w not in ("counts", "facilities") else sh.where(rownum),
                                   "a community's field, but this row is a region (its code is not a community's)")
                 if level is not None:
                     rec["level"] = level
@@ -638,7 +781,7 @@ class _Reader:
                     if v and not any(x["kind"] == target for x in rec["facilities"]):
                         rec["facilities"].append({"kind": target})
                 else:
-                    self.prob.add(w, "a region's field, but this row is a community")
+                    self.prob.add(str(w), "a region's field, but this row is a community")
             if said_given:
                 self.given[len(self.communities)] = said_given
             self.communities.append(rec)
@@ -653,7 +796,7 @@ class _Reader:
                 if c is None or c.kind == "ignored":
                     continue
                 raw = cells[j] if j < len(cells) else None
-                where = f"{sh.where(rownum, j)} {_text(sh.header[j])}"
+                where = _Where(sh, rownum, j)
                 if c.target in ("code", "parent"):
                     v = _code(raw, where, self.prob)
                 elif c.target == "name":
@@ -662,7 +805,7 @@ class _Reader:
                     try:
                         v = cell_value(raw, attrs.evolve(c.field, kind="enum", vocab=_LEVELS), None)
                     except ValueError as exc:
-                        self.prob.add(where, str(exc))
+                        self.prob.add(str(where), str(exc))
                         v = None
                 else:
                     v = _parse(raw, c.field, c.unit, where, self.prob)
@@ -678,36 +821,56 @@ class _Reader:
                                                        "community of each row")
         rec_type = S.CHILDREN[table].record
         out: dict[str, list[dict[str, Any]]] = {}
-        for rownum, cells in sh.rows:
+        rownums = [n for n, _ in sh.rows]
+        raw_cols = _columns_of(sh, len(cols))
+        pre: dict[int, list[Any]] = {}
+        for j, c in enumerate(cols):
+            if c is not None and c.kind in ("field", "rating"):
+                f = S.RATING_FIELD if c.kind == "rating" else c.field
+                pre[j] = _parse_column(raw_cols[j], f, c.unit, sh, j, rownums, self.prob) \
+                    if f.kind in S.SCALAR_KINDS else \
+                    [None if v is None or v == "" else _parse(v, f, c.unit, _Where(sh, rownums[i], j), self.prob)
+                     for i, v in enumerate(raw_cols[j])]
+        required = [m.name for m in rec_type.members if isinstance(m, S.Field) and m.required]
+        given = {c.target: j for j, c in enumerate(cols) if c is not None and c.kind == "field"}
+        owners: dict[Any, str] = {}  # each community's rows repeat its code
+        for ri, (rownum, cells) in enumerate(sh.rows):
             rec: dict[str, Any] = {}
             owner = None
-            before = len(self.prob)
             for j, c in enumerate(cols):
                 if c is None or c.kind == "ignored":
                     continue
-                raw = cells[j] if j < len(cells) else None
-                where = f"{sh.where(rownum, j)} {_text(sh.header[j])}"
                 if c.kind == "owner":
-                    owner = _code(raw, where, self.prob)
-                    if owner is None and not self.prob:
-                        self.prob.add(where, "required: the code of the community this row belongs to")
+                    raw = cells[j] if j < len(cells) else None
+                    owner = owners.get(raw) if _hashable(raw) else None
+                    if owner is None:
+                        owner = _code(raw, _Where(sh, rownum, j), self.prob)
+                        if owner is not None:
+                            owners[raw] = owner
+                    if owner is None and (raw is None or not str(raw).strip()):
+                        self.prob.add(str(_Where(sh, rownum, j)), "required: the code of the community this row "
+                                                                  "belongs to")
                 elif c.kind == "rating":
-                    v = _parse(raw, S.RATING_FIELD, None, where, self.prob)
+                    v = pre[j][ri]
                     if v is not None:
                         rec.setdefault("ratings", {})[c.target] = v
                 else:
-                    v = _parse(raw, c.field, c.unit, where, self.prob)
+                    v = pre[j][ri]
                     if v is not None:
                         rec[c.target] = v
-            for m in rec_type.members:
-                if isinstance(m, S.Field) and m.required and m.name not in rec and len(self.prob) == before:
-                    self.prob.add(f"{sh.where(rownum)}", f"required: {m.zh} / {m.name}")
+            for name in required:
+                j = given.get(name)
+                if name not in rec and (j is None or raw_cols[j][ri] is None or str(raw_cols[j][ri]).strip() == ""):
+                    self.prob.add(f"{sh.where(rownum)}", f"required: {rec_type.member(name).zh} / {name}")
             if owner is not None:
                 out.setdefault(owner, []).append(rec)
         return out
 
 
 _LEVELS = __import__("shequ_gov._vocab", fromlist=["LEVELS"]).LEVELS
+_HAS_FIELD = S.Field("has", "bool", "有", "present")
+_COUNT_FIELD = S.Field("n", "count", "人数", "count")
+_GIVEN_FIELD = S.Field("given", "bool", "已填报", "given")
 
 
 def sh_header_row(sh: Sheet) -> int:

@@ -38,9 +38,10 @@ def _parser() -> argparse.ArgumentParser:
                    help="a policy id (repeatable; default: every installed policy)")
     e.add_argument("--as-of", help="evaluation date, YYYY-MM-DD (default: today)")
     e.add_argument("--mode", choices=("jurisdiction", "what-if"), default="jurisdiction")
-    e.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    e.add_argument("--format", choices=("table", "json", "csv", "html"), default="table",
+                   help="html: one self-contained page with charts and drill-down (use with -o report.html)")
     e.add_argument("--level", choices=("province", "city", "district", "street"),
-                   help="with --format table: summarise per region of this level")
+                   help="summarise per region of this level (table, json, csv; the html report drills down itself)")
     e.add_argument("--output", "-o", help="write to this file (atomically) instead of standard output")
     e.add_argument("--fail-on", choices=STRENGTH_ORDER + ("any",),
                    help="exit 1 if a rule of this strength or stronger has a FAIL verdict")
@@ -133,7 +134,14 @@ def _evaluate(args: Any) -> int:
 
     ds = _read(args.data)
     report = evaluate(ds, args.policies, as_of=args.as_of, mode=args.mode)
-    if args.format == "json":
+    if args.level and args.format == "html":
+        raise ValueError("--level does not apply to --format html: the page already drills down from province to "
+                         "street; leave --level out")
+    if args.level and args.format in ("json", "csv"):
+        _emit_summary(report, args.level, args.format, args.output)
+    elif args.format == "html":
+        _emit(report.to_html(), args.output, lambda p: report.to_html(p))
+    elif args.format == "json":
         _emit(report.to_json(), args.output, lambda p: report.to_json(p))
     elif args.format == "csv":
         _emit(report.to_csv(), args.output, lambda p: report.to_csv(p))
@@ -155,6 +163,22 @@ def _evaluate(args: Any) -> int:
                   file=sys.stderr)
             return 1
     return 0
+
+
+def _emit_summary(report: Any, level: str, fmt: str, output: str | None) -> None:
+    """``--level`` with json or csv: the summary per region of *level* instead of every verdict."""
+    table = report.summary(level=level)
+    if fmt == "csv":
+        _emit(table.to_csv(), output, table.to_csv)
+        return
+    import json
+
+    rows = [{k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()} for r in table.rows()]
+    text = json.dumps({"schema": "shequ-gov-summary/1", "metadata": report.metadata(), "level": level,
+                       "summary": rows}, ensure_ascii=False, indent=1) + "\n"
+    from ._io import atomic_write
+
+    _emit(text, output, lambda p: atomic_write(p, lambda f: f.write(text.encode("utf-8"))))
 
 
 def _emit(text: str | None, output: str | None, write: Any) -> None:
