@@ -374,3 +374,27 @@ def test_a_city_without_districts_does_not_break_district_rules(toy_policy):
     rep = sg.evaluate(ds, toy_policy, as_of=AS_OF, mode="what-if")
     assert rep._block("toy.area_share").error is None
     assert "error" not in set(rep.findings.columns["status"])
+
+
+class TestHtml:
+    def test_comparison_page(self, cmp, tmp_path):
+        """The comparison's HTML page names the changed rule and both verdicts' messages, self-contained."""
+        text = cmp.to_html()
+        assert text.startswith("<!DOCTYPE html>") and "loudi.facilities.service_housing_area" in text
+        assert "required ≥ 400 m²" in text and "≥ 350 m²" in text
+        assert "http://" not in text.replace('xmlns="http://www.w3.org/2000/svg"', "")
+        cmp.to_html(tmp_path / "c.html")
+        assert (tmp_path / "c.html").read_text(encoding="utf-8") == text
+
+    def test_sweep_page_has_a_chart(self, data, capsys, tmp_path):
+        """`sweep --format html` writes a page with the sweep's curve as an SVG chart and its table."""
+        from shequ_gov.cli import main
+
+        out = tmp_path / "s.html"
+        assert main(["sweep", data, "--policy", "loudi", "--parameter", "service_housing_min_area",
+                     "--values", "300..600 step 100 m**2", "--as-of", AS_OF, "--format", "html", "-o", str(out)]) == 0
+        text = out.read_text(encoding="utf-8")
+        assert "<polyline" in text and text.count("<circle") == 4 and "pass_rate" in text
+        assert main(["compare", data, "--policy", "loudi", "--set", "service_housing_min_area=350 m**2",
+                     "--as-of", AS_OF, "--format", "html", "-o", str(tmp_path / "c.html")]) == 0
+        assert "结论变化" in (tmp_path / "c.html").read_text(encoding="utf-8")

@@ -250,6 +250,40 @@ class Comparison:
         atomic_write(path, lambda f: f.write(text.encode("utf-8")))
         return None
 
+    def to_html(self, path: str | os.PathLike[str] | None = None, *, max_changed: int = 500) -> str | None:
+        """The comparison as one self-contained HTML page (the HTML report's sections): what changed per
+        rule, pass rates under both, and the first *max_changed* changed verdicts with both messages.
+        Text when *path* is None, else written atomically."""
+        from ._html import Page, Section, bi, pct, table
+
+        page = Page("改革方案比较", "Comparison of a baseline and a reform")
+        t = self.transitions(changed_only=True)
+        page.add(Section("transitions", "结论变化", "Verdicts that change", table(
+            ["rule", bi("原结论", "from"), bi("新结论", "to"), bi("数量", "count")],
+            [[r["rule"], r["from"], r["to"], r["count"]] for r in t], numeric=[False, False, False, True])
+            if len(t) else "<p>No verdict changes. / 无结论变化。</p>"))
+        sm = self.summary()
+        page.add(Section("summary", "达标率", "Pass rates", table(
+            ["rule", bi("基线达标率", "baseline"), bi("改革后达标率", "reform"), bi("变化", "change"),
+             bi("变化数", "changed")],
+            [[r["rule"], pct(r["baseline_pass_rate"]), pct(r["reform_pass_rate"]), pct(r["pass_rate_change"]),
+              r["changed"]] for r in sm], numeric=[False, True, True, True, True])))
+        ch = self.changed()
+        rows = []
+        for r in list(ch)[:max_changed]:
+            rows.append([r["code"], r["rule"], r["from"], r["to"],
+                         self.baseline.finding(r["code"], r["rule"]).message,
+                         self.reform.finding(r["code"], r["rule"]).message])
+        more = f"<p class=muted>… {len(ch) - max_changed:,} more in to_json() / to_pandas()</p>" \
+            if len(ch) > max_changed else ""
+        page.add(Section("changed", "结论改变的单位", "Units whose verdict changed", table(
+            ["code", "rule", bi("原结论", "from"), bi("新结论", "to"), bi("基线", "baseline"), bi("改革后", "reform")],
+            rows) + more))
+        if path is None:
+            return page.render()
+        page.write(path)
+        return None
+
     def to_pandas(self, table: str = "changed") -> Any:
         """One of the tables as a ``pandas.DataFrame``: ``"changed"`` (default), ``"transitions"`` or ``"summary"``."""
         tables = {"changed": self.changed, "transitions": self.transitions, "summary": self.summary}
@@ -437,6 +471,67 @@ def _sweep_table(ds: Dataset, rules: list[Any], keys: list[Any],
     with np.errstate(invalid="ignore", divide="ignore"):
         out["pass_rate"] = out["pass"] / (out["pass"] + out["fail"])
     return Table(out)
+
+
+def line_chart(xs: list[float], series: dict[str, list[float]], *, title: str, xlabel: str,
+                   ylabel: str) -> str:
+    """A small SVG line chart of *series* (name → y values in 0..1) over *xs* (the sweep chart)."""
+    w, h, left, right, top, bottom = 640, 380, 64, 150, 40, 56
+    pw, ph = w - left - right, h - top - bottom
+    x0, x1 = min(xs), max(xs)
+    sx = lambda x: left + (x - x0) / (x1 - x0) * pw  # noqa: E731
+    sy = lambda y: top + (1 - y) * ph  # noqa: E731
+    colours = ["#1f5fa8", "#c0392b", "#2e8b57", "#8e44ad"]
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" '
+           'font-family="sans-serif" font-size="12">',
+           f'<rect width="{w}" height="{h}" fill="white"/>',
+           f'<text x="{w / 2}" y="22" text-anchor="middle" font-size="14">{title}</text>']
+    for i in range(6):
+        y = i / 5
+        out.append(f'<line x1="{left}" x2="{left + pw}" y1="{sy(y):.1f}" y2="{sy(y):.1f}" stroke="#ddd"/>')
+        out.append(f'<text x="{left - 6}" y="{sy(y) + 4:.1f}" text-anchor="end">{y:.0%}</text>')
+    for x in xs[::2]:
+        out.append(f'<text x="{sx(x):.1f}" y="{top + ph + 18}" text-anchor="middle">{x:g}</text>')
+    out.append(f'<line x1="{left}" x2="{left + pw}" y1="{top + ph}" y2="{top + ph}" stroke="#333"/>')
+    out.append(f'<line x1="{left}" x2="{left}" y1="{top}" y2="{top + ph}" stroke="#333"/>')
+    out.append(f'<text x="{left + pw / 2}" y="{h - 14}" text-anchor="middle">{xlabel}</text>')
+    out.append(f'<text transform="translate(16 {top + ph / 2}) rotate(-90)" text-anchor="middle">{ylabel}</text>')
+    for k, (name, ys) in enumerate(series.items()):
+        c = colours[k % len(colours)]
+        pts = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in zip(xs, ys))
+        out.append(f'<polyline points="{pts}" fill="none" stroke="{c}" stroke-width="2"/>')
+        out += [f'<circle cx="{sx(x):.1f}" cy="{sy(y):.1f}" r="3" fill="{c}"/>' for x, y in zip(xs, ys)]
+        ly = top + 14 + 18 * k
+        out.append(f'<line x1="{left + pw + 12}" x2="{left + pw + 32}" y1="{ly}" y2="{ly}" stroke="{c}" '
+                   'stroke-width="2"/>')
+        out.append(f'<text x="{left + pw + 38}" y="{ly + 4}">{name}</text>')
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
+
+
+def sweep_html(table: Table, path: str | os.PathLike[str] | None = None, *, title: str = "") -> str | None:
+    """A sweep's table as one self-contained HTML page: a chart of the pass rate per rule, then the table."""
+    from ._html import Page, Section, pct
+    from ._html import table as html_table
+
+    page = Page("参数扫描", "Parameter sweep" + (f": {title}" if title else ""))
+    cols = table.columns
+    has_region = "region" in cols
+    for rid in dict.fromkeys(cols["rule"]):
+        rows = [r for r in table if r["rule"] == rid and not has_region]
+        if rows and all(isinstance(r["value"], (int, float)) for r in rows):
+            chart = line_chart([float(r["value"]) for r in rows], {"pass rate / 达标率": [
+                0.0 if r["pass_rate"] != r["pass_rate"] else r["pass_rate"] for r in rows]},
+                title=rid, xlabel=title or "value", ylabel="pass rate / 达标率")
+            page.add(Section(f"chart-{rid}", "达标率曲线", rid, chart))
+    names = list(cols)
+    page.add(Section("table", "扫描结果", "Sweep table", html_table(
+        names, [[pct(v) if k == "pass_rate" else v for k, v in r.items()] for r in table],
+        numeric=[k not in ("rule", "region", "region_name") for k in names])))
+    if path is None:
+        return page.render()
+    page.write(path)
+    return None
 
 
 # --- Dask ------------------------------------------------------------------------------------------

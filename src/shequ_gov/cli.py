@@ -272,7 +272,8 @@ def _what_if_parsers(sub: Any) -> None:
         q.add_argument("--as-of", help="evaluation date, YYYY-MM-DD (default: today)")
         q.add_argument("--mode", choices=("jurisdiction", "what-if"), default="jurisdiction")
         q.add_argument("--level", choices=("province", "city", "district", "street"), help="per region of this level")
-        q.add_argument("--format", choices=("table", "csv", "json") if q is c else ("table", "csv"), default="table")
+        q.add_argument("--format", choices=("table", "csv", "json", "html") if q is c else ("table", "csv", "html"),
+                       default="table")
         q.add_argument("--output", "-o", help="write to this file (atomically) instead of standard output")
     c.add_argument("--policy", action="append", dest="policies", metavar="NAME", required=True)
     c.add_argument("--set", action="append", dest="changes", metavar='NAME="VALUE"', required=True,
@@ -309,6 +310,9 @@ def _compare(args: Any) -> int:
     if args.format == "csv":
         _emit(cmp.changed().to_csv(), args.output, lambda p: cmp.changed().to_csv(p))
         return 0
+    if args.format == "html":
+        _emit(cmp.to_html(), args.output, lambda p: cmp.to_html(p))
+        return 0
     changes_txt = ", ".join(f"{k} = {v}" for k, v in changes.items())
     summary = cmp.summary(level=args.level)
     reading = {r.id for p in pols for r in p.rules if set(r.parameters) & set(changes)}
@@ -342,6 +346,12 @@ def _sweep(args: Any) -> int:
     ds = _read(args.data)
     table = sweep(ds, args.policy, args.parameter, args.values, as_of=args.as_of, mode=args.mode, rules=args.rules,
                   scheduler=args.scheduler, level=args.level)
+    if args.format == "html":
+        from ._scenario import sweep_html
+
+        _emit(sweep_html(table, title=args.parameter), args.output,
+              lambda p: sweep_html(table, p, title=args.parameter))
+        return 0
     text = table.to_csv() if args.format == "csv" else table.format() + "\n"
     _emit(text, args.output, lambda p: table.to_csv(p) if args.format == "csv" else
           Path(p).write_text(text or "", encoding="utf-8"))
