@@ -11,30 +11,55 @@ from shequ_gov import policies
 
 @pytest.fixture
 def fake_entry_points(monkeypatch, tmp_path, toy_policy):
-    """Three plug-ins: a good one, one that raises on import, and a duplicate of the good one."""
+    """Four plug-ins: two claiming the id toy, one that raises on import, one that calls sys.exit."""
     (tmp_path / "good_plugin.py").write_text("import conftest\npolicy = conftest.TOY\n")
+    (tmp_path / "copy_plugin.py").write_text("import conftest\npolicy = conftest.TOY\n")
+    (tmp_path / "exiting_plugin.py").write_text("import sys\nsys.exit(3)\n")
     (tmp_path / "broken_plugin.py").write_text("raise ImportError('missing dependency foo')\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     eps = [EntryPoint("toy", "good_plugin:policy", policies.GROUP),
            EntryPoint("broken", "broken_plugin:policy", policies.GROUP),
+           EntryPoint("toy", "copy_plugin:policy", policies.GROUP),
+           EntryPoint("exiting", "exiting_plugin:policy", policies.GROUP),
            EntryPoint("toy", "good_plugin:policy", policies.GROUP)]
     monkeypatch.setattr(policies, "entry_points", lambda group: eps if group == policies.GROUP else [])
     policies.clear()
     yield
     policies.clear()
     policies.register(toy_policy)
-    sys.modules.pop("broken_plugin", None)
+    for m in ("broken_plugin", "exiting_plugin", "good_plugin", "copy_plugin"):
+        sys.modules.pop(m, None)
 
 
 def test_broken_and_duplicate_plugins_are_skipped_with_a_warning(fake_entry_points):
-    """The host keeps working: the broken and duplicate plug-ins are named in warnings."""
+    """The host keeps working: the broken plug-ins (sys.exit included) are named in warnings; the two
+    claiming one id are both refused, whatever their order, and the warning names both."""
     with pytest.warns(sg.PluginWarning) as record:
         names = policies.available()
     messages = " | ".join(str(w.message) for w in record)
-    assert "'broken'" in messages and "missing dependency foo" in messages and "duplicates" in messages
-    assert names == ["toy"]
-    with pytest.raises(KeyError, match="skipped"):
-        policies.load("broken")
+    assert "'broken'" in messages and "missing dependency foo" in messages
+    assert "'exiting'" in messages and "SystemExit" in messages
+    assert "claimed by 2 plug-ins" in messages and "good_plugin:policy" in messages and "copy_plugin:policy" in messages
+    assert names == []
+    for name in ("broken", "exiting", "toy"):
+        with pytest.raises(KeyError, match="skipped"):
+            policies.load(name)
+
+
+def test_keyboard_interrupt_in_a_plugin_is_not_swallowed(monkeypatch, tmp_path, toy_policy):
+    """Ctrl-C while a plug-in imports stops the program, as it should."""
+    (tmp_path / "interrupting_plugin.py").write_text("raise KeyboardInterrupt\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    eps = [EntryPoint("interrupting", "interrupting_plugin:policy", policies.GROUP)]
+    monkeypatch.setattr(policies, "entry_points", lambda group: eps if group == policies.GROUP else [])
+    policies.clear()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            policies.available()
+    finally:
+        policies.clear()
+        policies.register(toy_policy)
+        sys.modules.pop("interrupting_plugin", None)
 
 
 def test_autoload_can_be_switched_off(fake_entry_points, monkeypatch):

@@ -221,8 +221,8 @@ def _run(rule: Rule, pol: Policy, inputs: CommunityInputs, st: Any, day: dt.date
         p = params.for_rule(rule)  # only the declared parameters; reads recorded for the explanation
         try:
             outcome = rule.function(c, p)
-            _check_outcome(outcome, n, rule)
-        except Exception as exc:  # a broken rule must not stop the others
+            _check_outcome(outcome, n, rule, inputs)
+        except (Exception, SystemExit) as exc:  # a broken rule (even one calling sys.exit) must not stop the others
             error = f"{type(exc).__name__}: {exc}"
             warnings.warn(RuleErrorWarning(
                 f"rule {rule.id} of policy {pol.id} raised {error}; its verdicts are ERROR\n"
@@ -244,10 +244,77 @@ def _run(rule: Rule, pol: Policy, inputs: CommunityInputs, st: Any, day: dt.date
     return block
 
 
-def _check_outcome(o: Any, n: int, rule: Rule) -> None:
+#: Largest magnitude an outcome's number may have: beyond it differences overflow to infinity.
+_LIMIT = 1e300
+_CHILD_TABLES = ("facilities", "staff", "tasks", "plaques", "unified", "bodies")
+
+
+def _check_outcome(o: Any, n: int, rule: Rule, inputs: Inputs) -> None:
+    """The one check of what a rule returned: raise ``TypeError``/``ValueError`` saying what is wrong.
+
+    A well-formed outcome is an :class:`Outcome` whose ``result`` is a 1-D :class:`Tri` of one
+    value per subject; whose numbers (``measured``, ``required``, ``low``, ``high``, each input)
+    are a number or a 1-D numeric array of one value per subject, NaN for unknown (and, but for
+    the inputs that only explanations show, never infinite);
+    whose ``violations`` are boolean masks over a child table's records. Numbers are normalised
+    to float arrays in place, so reports and explanations only ever see such.
+    """
+    where = f"rule {rule.id} returned"
     if not isinstance(o, Outcome):
-        raise TypeError(f"rule {rule.id} returned {type(o).__name__}, expected an Outcome "
+        raise TypeError(f"{where} {type(o).__name__}, expected an Outcome "
                         "(use shequ_gov.rules.at_least, at_most, condition, no_violations or measure)")
-    if o.result is None or len(o.result) != n:
-        raise ValueError(f"rule {rule.id} returned {len(o.result) if o.result is not None else 0} verdicts "
-                         f"for {n} subjects")
+    r = o.result
+    if not isinstance(r, Tri):
+        raise TypeError(f"{where} an Outcome whose result is {type(r).__name__}, expected a shequ_gov.rules.Tri")
+    for part in ("value", "known"):
+        a = getattr(r, part)
+        if isinstance(a, np.ndarray) and a.dtype == bool and a.ndim == 1 and len(a) != n:
+            raise ValueError(f"{where} {len(a)} verdicts for {n} subjects")
+        if not isinstance(a, np.ndarray) or a.dtype != bool or a.shape != (n,):
+            raise ValueError(f"{where} {_shape(a)} as result.{part} for {n} subjects "
+                             f"(expected one boolean per subject, a 1-D array of {n})")
+    for name in ("measured", "required", "low", "high"):
+        v = getattr(o, name)
+        if v is not None:
+            setattr(o, name, _numbers(v, n, f"{where} {name}"))
+    for label in list(o.inputs):
+        pair = o.inputs[label]
+        if not (isinstance(label, str) and isinstance(pair, tuple) and len(pair) == 2 and isinstance(pair[1], str)):
+            raise TypeError(f"{where} inputs[{label!r}] = {type(pair).__name__}, expected (values, unit)")
+        o.inputs[label] = (_numbers(pair[0], n, f"{where} inputs[{label!r}]", finite=False), pair[1])
+    for table, mask in o.violations.items():
+        if table not in _CHILD_TABLES:
+            raise ValueError(f"{where} violations of an unknown table {table!r} (tables: {', '.join(_CHILD_TABLES)})")
+        size = len(getattr(inputs, table))
+        m = np.asarray(mask)
+        if m.dtype != bool or m.shape != (size,):
+            raise ValueError(f"{where} {_shape(mask)} as violations[{table!r}], expected a boolean per record "
+                             f"of {table} ({size})")
+    for name in ("unit", "op", "note"):
+        if not isinstance(getattr(o, name), str):
+            raise TypeError(f"{where} {type(getattr(o, name)).__name__} as {name}, expected a string")
+
+
+def _numbers(v: Any, n: int, what: str, finite: bool = True) -> np.ndarray:
+    """*v* as a float array of shape () or (n,) (if *finite*: finite or NaN); ``ValueError`` naming *what* otherwise.
+
+    Inputs are only shown by explanations, so only the values reports store are checked for range.
+    """
+    try:
+        a = np.asarray(v)
+    except Exception as exc:  # ragged nested lists and the like
+        raise ValueError(f"{what} that is not an array of numbers ({type(exc).__name__})") from None
+    if a.dtype.kind not in "biuf" or a.shape not in ((), (n,)):
+        raise ValueError(f"{what} {_shape(a)}, expected a number or a 1-D array of {n} numbers")
+    a = a.astype(np.float64, copy=False)
+    flat = a.reshape(-1)
+    # two NaN-ignoring reductions, no temporaries: cheap at national scale
+    if finite and flat.size and (np.fmax.reduce(flat) > _LIMIT or np.fmin.reduce(flat) < -_LIMIT):
+        raise ValueError(f"{what} an infinite or out-of-range value; use NaN for an unknown value")
+    return a
+
+
+def _shape(a: Any) -> str:
+    if isinstance(a, np.ndarray):
+        return f"an array of shape {a.shape} and dtype {a.dtype}"
+    return f"{type(a).__name__} {a!r:.40}"

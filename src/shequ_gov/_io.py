@@ -13,7 +13,6 @@ import gzip
 import io
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -21,6 +20,7 @@ import numpy as np
 
 from . import _columns as C
 from . import _schema as S
+from ._atomic import atomic_write, is_gzip_path  # the one atomic writer (moved; kept importable here)
 from ._codes import levels_of
 from ._errors import Problems, ValidationError
 from ._vocab import AREA_TYPES, Level
@@ -37,7 +37,7 @@ DIVISION_COLUMNS = ("code", "name", "level", "parent_code", "urban_rural_code", 
 
 
 def _is_gzip(path: Path) -> bool:
-    return path.suffix == ".gz"
+    return is_gzip_path(path)  # any case, as the writer decides
 
 
 def _base_suffix(path: Path) -> str:
@@ -265,28 +265,6 @@ def json_chunks(st: C.Store, metadata: dict[str, Any] | None = None) -> Iterator
 
     yield from _jsonfast.chunks(st)
     yield "]}\n"
-
-
-def atomic_write(path: str | os.PathLike[str], write: Callable[[Any], None], *, binary: bool = True) -> None:
-    """Write a file through *write(f)* into a temporary file beside *path*, then rename it into place."""
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
-    try:
-        with os.fdopen(fd, "wb") as raw:
-            if _is_gzip(p):
-                # mtime=0 and no file name: the same data gives byte-identical files
-                with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=6) as gz:
-                    write(gz if binary else io.TextIOWrapper(gz, encoding="utf-8", newline=""))
-            else:
-                write(raw if binary else io.TextIOWrapper(raw, encoding="utf-8", newline=""))
-        os.replace(tmp, p)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def write(st: C.Store, path: str | os.PathLike[str]) -> None:

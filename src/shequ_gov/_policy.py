@@ -24,7 +24,7 @@ import attrs
 
 from ._codes import normalize_code
 from ._errors import PolicyError, Problems
-from ._units import canonical, ureg
+from ._units import canonical, parse_unit
 from ._vocab import AreaType, Level
 
 __all__ = ["Citation", "Parameter", "ParameterValue", "Parameters", "Policy", "Reform", "Rule", "Source", "formula"]
@@ -325,6 +325,11 @@ class Policy:
                                  else Path(path).read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise PolicyError([(name, f"malformed TOML: {exc}")], source=name) from None
+        except UnicodeDecodeError as exc:
+            raise PolicyError([(name, f"not UTF-8 text: byte {exc.start} ({exc.object[exc.start:exc.start + 1]!r}) "
+                                      "cannot be decoded; save the file as UTF-8")], source=name) from None
+        except RecursionError:
+            raise PolicyError([(name, "malformed TOML: arrays or tables nested too deeply")], source=name) from None
         except OSError as exc:
             raise PolicyError([(name, f"cannot read: {exc}")], source=name) from None
         return policy_from_data(data, formulas, source=name, version=version, distribution=distribution)
@@ -454,12 +459,47 @@ def _check_keys(p: Problems, where: str, table: Any, allowed: set[str], required
     for k in table:
         if k not in allowed:
             hint = difflib.get_close_matches(k, sorted(allowed), n=1)
-            p.add(f"{where}.{k}", f"unknown key {k!r}" + (f"; did you mean {hint[0]!r}?" if hint else "") +
+            p.add(f"{where}.{k}" if where else str(k),
+                  f"unknown key {k!r}" + (f"; did you mean {hint[0]!r}?" if hint else "") +
                   f" (expected one of: {', '.join(sorted(allowed))})")
     for k in required:
         if k not in table:
-            p.add(f"{where}.{k}", "required key is missing")
+            p.add(f"{where}.{k}" if where else k, "required key is missing")
     return True
+
+
+def _table(p: Problems, where: str, v: Any) -> Mapping[str, Any]:
+    """*v* if it is a table (``{}`` when absent); a problem naming *where* otherwise."""
+    if v is None:
+        return {}
+    if not isinstance(v, Mapping):
+        p.add(where, f"expected a table, got {_kind(v)}")
+        return {}
+    return v
+
+
+def _kind(v: Any) -> str:
+    """What a TOML value is, for messages (``an array [1]``, ``a date-time 2020-01-01 00:00:00``)."""
+    if isinstance(v, dt.datetime):
+        return f"a date-time {v.isoformat(sep=' ')} (write the date only)"
+    names = {list: "an array", dict: "a table", bool: "a boolean", int: "an integer", float: "a number",
+             str: "a string", dt.date: "a date", dt.time: "a time"}
+    return f"{names.get(type(v), type(v).__name__)} {v!r:.60}"
+
+
+def _is_date(v: Any) -> bool:
+    """A TOML date (a date-time is not a date: a policy's dates are days)."""
+    return isinstance(v, dt.date) and not isinstance(v, dt.datetime)
+
+
+def _text(p: Problems, where: str, v: Any) -> str | None:
+    """An optional string field: ``None`` when absent, a problem when not a non-empty string."""
+    if v is None:
+        return None
+    if not isinstance(v, str) or not v.strip():
+        p.add(where, f"expected a non-empty string, got {_kind(v)}")
+        return None
+    return v
 
 
 def _bilingual(p: Problems, where: str, v: Any, required: bool = True) -> tuple[str, str]:
@@ -467,7 +507,7 @@ def _bilingual(p: Problems, where: str, v: Any, required: bool = True) -> tuple[
         return "", ""
     if not isinstance(v, Mapping) or not isinstance(v.get("zh"), str) or not isinstance(v.get("en"), str) \
             or not v.get("zh") or not v.get("en"):
-        p.add(where, f"expected {{ zh = \"…\", en = \"…\" }} with both labels, got {v!r}")
+        p.add(where, f"expected {{ zh = \"…\", en = \"…\" }} with both labels, got {_kind(v)}")
         return "", ""
     _check_keys(p, where, v, {"zh", "en"})
     return v["zh"], v["en"]
@@ -511,36 +551,39 @@ def policy_from_data(data: Mapping[str, Any], formulas: Iterable[Any] = (), *, s
                     p.add(f"policy.jurisdiction[{i}]", str(exc))
 
     sources: dict[str, Source] = {}
-    for sid, s in (data.get("sources") or {}).items():
+    for sid, s in _table(p, "sources", data.get("sources")).items():
         where = f"sources.{sid}"
         if not _check_keys(p, where, s, _SOURCE_KEYS, ("title",)):
             continue
         date = s.get("date")
-        if date is not None and not isinstance(date, dt.date):
-            p.add(f"{where}.date", f"expected a TOML date such as 2018-07-05, got {date!r}")
+        if date is not None and not _is_date(date):
+            p.add(f"{where}.date", f"expected a TOML date such as 2018-07-05, got {_kind(date)}")
             date = None
-        sources[sid] = Source(sid, str(s.get("title", "")), s.get("issuer"), s.get("number"), date, s.get("file"),
-                              s.get("cited_in"))
+        title = _text(p, f"{where}.title", s.get("title"))
+        sources[sid] = Source(sid, title or "", *(_text(p, f"{where}.{k}", s.get(k)) for k in ("issuer", "number")),
+                              date, *(_text(p, f"{where}.{k}", s.get(k)) for k in ("file", "cited_in")))
     for sid, s in sources.items():
         if s.cited_in is not None and s.cited_in not in sources:
             p.add(f"sources.{sid}.cited_in", f"unknown source {s.cited_in!r}")
 
     parameters: dict[str, Parameter] = {}
-    for pname, spec in (data.get("parameters") or {}).items():
+    for pname, spec in _table(p, "parameters", data.get("parameters")).items():
         where = f"parameters.{pname}"
         if not _check_keys(p, where, spec, _PARAM_KEYS, ("description", "unit", "values")):
             continue
         dzh, den = _bilingual(p, f"{where}.description", spec.get("description"))
         unit = spec.get("unit", "")
         dimensional = False
+        unit_ok = True
         if not isinstance(unit, str):
-            p.add(f"{where}.unit", f"expected a unit string ('' for a plain number), got {unit!r}")
-            unit = ""
+            p.add(f"{where}.unit", f"expected a unit string ('' for a plain number), got {_kind(unit)}")
+            unit, unit_ok = "", False
         elif unit:
             try:
-                dimensional = not ureg.Unit(unit).dimensionless
-            except Exception as exc:  # pint raises several kinds for a bad unit
-                p.add(f"{where}.unit", f"unknown unit {unit!r}: {exc}")
+                dimensional = not parse_unit(unit).dimensionless
+            except ValueError as exc:
+                p.add(f"{where}.unit", str(exc))
+                unit_ok = False
         values: list[ParameterValue] = []
         raw = spec.get("values")
         if not isinstance(raw, list) or not raw:
@@ -551,15 +594,15 @@ def policy_from_data(data: Mapping[str, Any], formulas: Iterable[Any] = (), *, s
             if not _check_keys(p, w, v, _VALUE_KEYS, ("from", "value", "source", "quote")):
                 continue
             start = v.get("from")
-            if not isinstance(start, dt.date) or isinstance(start, dt.datetime):
-                p.add(f"{w}.from", f"expected a TOML date such as 2018-07-05, got {start!r}")
+            if not _is_date(start):
+                p.add(f"{w}.from", f"expected a TOML date such as 2018-07-05, got {_kind(start)}")
                 continue
-            parsed = _parse_value(p, f"{w}.value", v.get("value"), pname, unit, dimensional)
+            parsed = _parse_value(p, f"{w}.value", v.get("value"), pname, unit, dimensional, unit_ok)
             cit = _citation(p, w, v.get("source"), v.get("quote"), sources)
             if parsed is not None and cit is not None:
                 values.append(ParameterValue(start, parsed, cit))
         starts = [v.get("from") for v in raw if isinstance(v, Mapping)]
-        if any(isinstance(a, dt.date) and isinstance(b, dt.date) and not a < b for a, b in zip(starts, starts[1:])):
+        if any(_is_date(a) and _is_date(b) and not a < b for a, b in zip(starts, starts[1:])):
             p.add(f"{where}.values", "dates must be strictly increasing (sorted, no duplicates): got "
                                      + ", ".join(str(s) for s in starts))
         parameters[pname] = Parameter(pname, unit, dzh, den, tuple(values))
@@ -591,13 +634,17 @@ def policy_from_data(data: Mapping[str, Any], formulas: Iterable[Any] = (), *, s
         elif (kind == "indicator") != (strength == "none"):
             p.add(f"{where}.strength", "an indicator has strength \"none\", and only an indicator does")
         start, end = r.get("from"), r.get("until")
-        if not isinstance(start, dt.date):
-            p.add(f"{where}.from", f"expected a TOML date such as 2018-07-05, got {start!r}")
-        if end is not None and (not isinstance(end, dt.date) or (isinstance(start, dt.date) and end < start)):
-            p.add(f"{where}.until", f"expected a TOML date on or after 'from', got {end!r}")
+        if not _is_date(start):
+            p.add(f"{where}.from", f"expected a TOML date such as 2018-07-05, got {_kind(start)}")
+            start = None
+        if end is not None and (not _is_date(end) or (start is not None and end < start)):
+            p.add(f"{where}.until", f"expected a TOML date on or after 'from', got {_kind(end)}")
+            end = None
         area_types = None
         if "area_types" in r:
             try:
+                if not isinstance(r["area_types"], list):
+                    raise ValueError(f"expected a list of area types, got {_kind(r['area_types'])}")
                 area_types = frozenset(AreaType.parse(a) for a in r["area_types"])
                 if not area_types:
                     raise ValueError("an empty list would make the rule apply to nothing; omit the key for all")
@@ -615,13 +662,13 @@ def policy_from_data(data: Mapping[str, Any], formulas: Iterable[Any] = (), *, s
                 p.add(f"{where}.scope", str(exc))
                 scope = None
         params = r.get("parameters", [])
-        if not isinstance(params, list):
-            p.add(f"{where}.parameters", f"expected a list of parameter names, got {params!r}")
+        if not isinstance(params, list) or not all(isinstance(x, str) for x in params):
+            p.add(f"{where}.parameters", f"expected a list of parameter names, got {_kind(params)}")
             params = []
         for pn in params:
             if pn not in parameters:
                 p.add(f"{where}.parameters", f"unknown parameter {pn!r} (defined: {', '.join(parameters) or 'none'})")
-            elif isinstance(start, dt.date) and parameters[pn].values and parameters[pn].values[0].start > start:
+            elif start is not None and parameters[pn].values and parameters[pn].values[0].start > start:
                 p.add(f"{where}.parameters", f"parameter {pn!r} has no value on the rule's start date {start} "
                                              f"(its first value is from {parameters[pn].values[0].start})")
         cit = r.get("citation")
@@ -635,9 +682,9 @@ def policy_from_data(data: Mapping[str, Any], formulas: Iterable[Any] = (), *, s
         else:
             for msg in _formula_problems(fn, inc, dec, params, parameters):
                 p.add(where, msg)
-        if citation is None or level is None or not isinstance(start, dt.date):
+        if citation is None or level is None or start is None:
             continue
-        rules.append(Rule(rid, tzh, ten, level, kind, strength, start, end if isinstance(end, dt.date) else None,
+        rules.append(Rule(rid, tzh, ten, level, kind, strength, start, end,
                           area_types, scope, tuple(params), citation, dzh, den, fn, inc, dec, pid))
     for rid in bound:
         p.add(f"rules.{rid}", f"a @formula({rid!r}) function exists but the data file declares no such rule")
@@ -646,16 +693,22 @@ def policy_from_data(data: Mapping[str, Any], formulas: Iterable[Any] = (), *, s
                   version or "0", distribution, source)
 
 
-def _parse_value(p: Problems, where: str, val: Any, pname: str, unit: str, dimensional: bool) -> Any:
+def _parse_value(p: Problems, where: str, val: Any, pname: str, unit: str, dimensional: bool,
+                 unit_ok: bool = True) -> Any:
     """A parameter value from a data file or a reform, in the parameter's unit; ``None`` (and a
-    problem added) when it is not one. The one place that says what a parameter value may be."""
+    problem added) when it is not one. The one place that says what a parameter value may be.
+    With *unit_ok* False (the parameter's unit is itself wrong, reported once) only the form is checked."""
+    import pint
+
     if isinstance(val, (list, tuple)):
         if unit or not all(isinstance(x, str) and x for x in val):
             p.add(where, "a list value must be a list of keys (strings) with unit \"\"")
             return None
         return tuple(val)
-    if isinstance(val, bool) or val is None:
-        p.add(where, f"expected a number, a quantity string or a list of keys, got {val!r}")
+    if isinstance(val, bool) or not isinstance(val, (int, float, str, pint.Quantity)):
+        p.add(where, f"expected a number, a quantity string or a list of keys, got {_kind(val)}")
+        return None
+    if not unit_ok:
         return None
     if isinstance(val, (int, float)) and dimensional:
         p.add(where, f"a value without a unit: parameter {pname} is in {unit}; write it as \"{val} {unit}\"")
@@ -668,7 +721,7 @@ def _parse_value(p: Problems, where: str, val: Any, pname: str, unit: str, dimen
 
 
 def _is_dimensional(unit: str) -> bool:
-    return bool(unit) and not ureg.Unit(unit).dimensionless
+    return bool(unit) and not parse_unit(unit).dimensionless
 
 
 def _collect_formulas(formulas: Iterable[Any], p: Problems) -> dict[str, tuple[Callable, tuple, tuple]]:

@@ -15,11 +15,17 @@ import re
 from pathlib import Path
 from typing import Iterable
 
+from ._atomic import atomic_write
 from ._policy import Parameter, Policy, Rule, _fmt_number, _unit_label
 
 __all__ = ["markdown_table", "readme_is_current", "rst_page", "update_readme", "write_rst_pages"]
 
 START, END = "<!-- rules-table -->", "<!-- /rules-table -->"
+
+
+def _write_text(path: Path, text: str) -> None:
+    """Write *text* as UTF-8, atomically (the library's one writer)."""
+    atomic_write(path, lambda f: f.write(text), binary=False)
 
 
 def _applies(rule: Rule) -> str:
@@ -81,7 +87,7 @@ def update_readme(path: str | Path, policy: Policy) -> bool:
         raise ValueError(f"{p}: no {START} … {END} block to fill")
     new = _BLOCK_RE.sub(lambda _m: _block(policy), text, count=1)
     if new != text:
-        p.write_text(new, encoding="utf-8")
+        _write_text(p, new)
     return new != text
 
 
@@ -138,7 +144,7 @@ def write_rst_pages(directory: str | Path, policies: Iterable[Policy]) -> list[P
         path = d / f"{pol.id}.rst"
         text = rst_page(pol)
         if not path.exists() or path.read_text(encoding="utf-8") != text:
-            path.write_text(text, encoding="utf-8")
+            _write_text(path, text)
         paths.append(path)
     index = ["Policy catalogue", "================", "",
              "Generated from the installed policies' own metadata (do not edit by hand).", "",
@@ -148,5 +154,5 @@ def write_rst_pages(directory: str | Path, policies: Iterable[Policy]) -> list[P
     ipath = d / "index.rst"
     itext = "\n".join(index) + "\n"
     if not ipath.exists() or ipath.read_text(encoding="utf-8") != itext:
-        ipath.write_text(itext, encoding="utf-8")
+        _write_text(ipath, itext)
     return paths + [ipath]

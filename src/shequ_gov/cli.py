@@ -1,12 +1,18 @@
 """The ``shequ-gov`` command line: list policies, evaluate a dataset, explain a verdict, make data.
 
 Exit codes: 0 success; 1 the evaluation found failures and ``--fail-on`` was given; 2 bad input
-(the message says what and where; no traceback).
+or any other failure (one line on standard error naming the input and what was wrong; no
+traceback — set ``SHEQU_GOV_DEBUG=1`` to see one); 141 the reader of standard output went away
+(``shequ-gov explain … | head``), as for a program ended by SIGPIPE.
+
+Every command runs inside :func:`_run`, the one place that turns an exception into that line, so
+commands added later are covered too.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any, Sequence
@@ -61,7 +67,7 @@ def _parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("synth", help="generate a synthetic dataset")
     s.add_argument("--scale", default="city", help="tiny, city, province, national, or a number of communities")
-    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--seed", type=_seed, default=0, help="a non-negative integer (default 0)")
     s.add_argument("--skeleton", help="real division list to build on (e.g. cn_divisions_2023.csv.gz)")
     s.add_argument("--output", "-o", required=True, help="output file (.json or .json.gz)")
     s.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -95,19 +101,64 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _seed(text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or len(text) > 20:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
+    return int(text)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    return _run(_COMMANDS[args.command], args)
+
+
+#: Problems shown in the one line of a ValidationError/PolicyError (the rest are counted).
+_SHOWN = 5
+
+
+def _run(command: Any, args: Any) -> int:
+    """Run a command; turn any failure into one line on standard error and exit code 2."""
     from ._errors import PolicyError, ValidationError
 
     try:
-        return _COMMANDS[args.command](args)
-    except (ValidationError, PolicyError) as exc:
-        print(f"shequ-gov: {exc}", file=sys.stderr)
+        code = command(args)
+        sys.stdout.flush()  # a closed pipe shows here, inside the handler, not at interpreter exit
+        return code
+    except KeyboardInterrupt:
+        print("shequ-gov: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # the reader of our output went away (`| head`): not an error of ours; say nothing more
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return 141
+    except Exception as exc:
+        if os.environ.get("SHEQU_GOV_DEBUG", "").strip() not in ("", "0"):
+            raise
+        if isinstance(exc, (ValidationError, PolicyError)):
+            msg = _one_line(exc)
+        elif isinstance(exc, OSError) and exc.filename is not None:
+            msg = f"{exc.filename}: {exc.strerror or exc}"
+        elif isinstance(exc, KeyError) and exc.args:
+            msg = str(exc.args[0])
+        elif isinstance(exc, (ValueError, TypeError, OSError, ImportError)):  # ImportError: a missing extra
+            msg = str(exc)
+        else:  # a bug or an exhausted resource: still one line, with what it was
+            msg = f"internal error {type(exc).__name__}: {exc} (set SHEQU_GOV_DEBUG=1 for the traceback)"
+        print(f"shequ-gov: {' '.join(msg.split())}", file=sys.stderr)
         return 2
-    except (KeyError, ValueError, TypeError, OSError, ImportError) as exc:
-        msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-        print(f"shequ-gov: {msg}", file=sys.stderr)
-        return 2
+
+
+def _one_line(exc: Any) -> str:
+    """A ValidationError/PolicyError on one line: the input, the count, the first problems."""
+    n = len(exc.problems)
+    head = f"{exc.source}: " if exc.source else ""
+    shown = "; ".join(f"{loc}: {msg}" if loc and loc != exc.source else msg for loc, msg in exc.problems[:_SHOWN])
+    more = f"; … and {n - _SHOWN} more" if n > _SHOWN else ""
+    return f"{head}{n} {exc.what}{'s' if n != 1 else ''}: {shown}{more}"
 
 
 def _policies(args: Any) -> int:
@@ -124,12 +175,28 @@ def _policies(args: Any) -> int:
 
 
 def _read(path: str) -> Any:
+    """The dataset in *path*; whatever goes wrong reading it is a ValidationError naming the file."""
     from ._dataset import Dataset
+    from ._errors import PolicyError, ValidationError
 
-    return Dataset.read(path)
+    try:
+        return Dataset.read(path)
+    except (ValidationError, PolicyError) as exc:
+        if exc.source is None:
+            exc.source = path
+        raise
+    except OSError as exc:
+        raise ValidationError([(path, f"cannot read: {exc.strerror or exc}")], source=path) from None
+    except (MemoryError, KeyboardInterrupt):
+        raise
+    except Exception as exc:  # a reader that let a raw error escape (zlib, overflow, recursion…)
+        t = type(exc)
+        kind = t.__name__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__name__}"
+        raise ValidationError([(path, f"cannot read: {kind}: {exc}")], source=path) from None
 
 
 def _evaluate(args: Any) -> int:
+    from ._atomic import atomic_write
     from ._engine import evaluate
 
     ds = _read(args.data)
@@ -150,7 +217,7 @@ def _evaluate(args: Any) -> int:
         head = (f"{len(ds):,} communities · {', '.join(p.id for p in report.policies)} · as of {report.as_of} · "
                 f"mode {report.mode} · {len(report):,} verdicts\n")
         text = head + table.format() + "\n"
-        _emit(text, args.output, lambda p: Path(p).write_text(text, encoding="utf-8"))
+        _emit(text, args.output, lambda p: atomic_write(p, lambda f: f.write(text), binary=False))
     if args.fail_on:
         allowed = STRENGTH_ORDER if args.fail_on == "any" else STRENGTH_ORDER[:STRENGTH_ORDER.index(args.fail_on) + 1]
         from ._engine import S_FAIL

@@ -6,8 +6,11 @@ A plug-in distribution declares, in its ``pyproject.toml``::
     loudi = "shequ_gov_loudi:policy"
 
 where ``policy`` is a :class:`~shequ_gov.Policy` (or a function returning one). Plug-ins are loaded
-lazily, on first use; a plug-in that fails to load, or whose id duplicates another's, is skipped
-with a :class:`~shequ_gov.PluginWarning` naming it, never crashing the host. Set
+lazily, on first use; a plug-in that fails to load (whatever it raises at import, ``sys.exit``
+included; only ``KeyboardInterrupt`` goes through) is skipped with a
+:class:`~shequ_gov.PluginWarning` naming it, never crashing the host. When several plug-ins claim
+one policy id, all of them are skipped with a warning naming each: which one would win must not
+depend on installation order. Set
 ``SHEQU_GOV_DISABLE_PLUGIN_AUTOLOAD=1`` to load no installed plug-in (only registered ones).
 """
 
@@ -41,12 +44,15 @@ def _discover() -> dict[str, Policy]:
     if os.environ.get(DISABLE_ENV, "").strip() not in ("", "0"):
         _installed = found
         return found
+    claims: dict[str, list[tuple[EntryPoint, Policy, str | None, str | None]]] = {}
     for ep in sorted(entry_points(group=GROUP), key=lambda e: (e.name, e.value)):
         dist = ep.dist.name if ep.dist is not None else None
         version = ep.dist.version if ep.dist is not None else None
         try:
             pol = _load_entry(ep)
-        except Exception as exc:  # a broken plug-in must not break the host
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # a broken plug-in (even one calling sys.exit) must not end the host
             _skipped[ep.name] = f"{type(exc).__name__}: {exc}"
             warnings.warn(PluginWarning(f"policy plug-in {ep.name!r} ({ep.value}, distribution {dist}) "
                                         f"failed to load and was skipped: {type(exc).__name__}: {exc}"), stacklevel=3)
@@ -57,12 +63,19 @@ def _discover() -> dict[str, Policy]:
                                         f"{pol.id!r}; the entry-point name must be the policy id; skipped"),
                           stacklevel=3)
             continue
-        if pol.id in found:
-            _skipped[f"{ep.name} ({dist})"] = "duplicate"
-            warnings.warn(PluginWarning(f"policy plug-in {ep.name!r} from {dist} duplicates the one from "
-                                        f"{found[pol.id].distribution}; the first is kept"), stacklevel=3)
+        same = claims.setdefault(pol.id, [])
+        if not any(e.value == ep.value and d == dist for e, _, d, _ in same):  # one plug-in seen twice is one
+            same.append((ep, pol, dist, version))
+    for pid, claimants in claims.items():
+        if len(claimants) > 1:
+            # which one would win must not depend on installation or path order: neither does
+            who = ", ".join(f"{ep.value} ({dist})" for ep, _, dist, _ in claimants)
+            _skipped[pid] = f"claimed by {len(claimants)} plug-ins: {who}"
+            warnings.warn(PluginWarning(f"policy id {pid!r} is claimed by {len(claimants)} plug-ins ({who}); "
+                                        f"all of them were skipped: uninstall all but one"), stacklevel=3)
             continue
-        found[pol.id] = attrs.evolve(pol, version=version or pol.version, distribution=dist)
+        ep, pol, dist, version = claimants[0]
+        found[pid] = attrs.evolve(pol, version=version or pol.version, distribution=dist)
     _installed = found
     return found
 

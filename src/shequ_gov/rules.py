@@ -587,14 +587,22 @@ class CommunityInputs:
 
     # regions ---------------------------------------------------------------------------------------
     def ancestor_value(self, level: Level | str, field: str) -> np.ndarray:
-        """Per community: a numeric field of its ancestor at *level* (e.g. the city's average wage)."""
+        """Per community: a numeric field of its ancestor at *level* (e.g. the city's average wage).
+
+        NaN where the value is missing, and where the hierarchy skips *level* above the community
+        (a street directly under its city has no district: see :class:`RegionInputs`).
+        """
         lv = Level.parse(level)
         spec = C.REGION_SPECS.get(field)
         if spec is None:
             raise KeyError(f"no region field {field!r} (fields: {', '.join(C.REGION_SPECS)})")
         col = self._st.regions[field]
+        if not len(col) or lv is Level.COMMUNITY:
+            return np.full(self.n, np.nan)
         anc = self._st.communities["anc"][lv.depth]
-        return col[anc] if len(col) else np.full(self.n, np.nan)
+        out = col[anc].astype(np.float64)
+        out[self._st.regions["depth"][anc] != lv.depth] = np.nan  # the level is skipped above it
+        return out
 
     def regions(self, level: Level | str) -> "RegionInputs":
         """The regions of *level*, with aggregation of community values into them."""
@@ -607,7 +615,16 @@ class CommunityInputs:
 
 
 class RegionInputs:
-    """Regions of one level: their fields, and community values aggregated into them."""
+    """Regions of one level: their fields, and community values aggregated into them.
+
+    **Skipped levels.** The hierarchy may skip a level: the streets of 东莞 (4419), 中山 (4420)
+    and 儋州 (4604) sit directly under their city, with no district. A unit below a skipped level
+    belongs to no region of that level: such a city is not a district, so a district-level rule
+    gives it no verdict, and its communities and streets count in no district's aggregate
+    (:meth:`count`, :meth:`share`, :meth:`children_all`, :meth:`children_count`);
+    :attr:`of_community` is -1 for them. Community-level rules judge those communities as usual,
+    and city- and province-level aggregates include them.
+    """
 
     def __init__(self, inputs: CommunityInputs, level: Level):
         st = inputs._st
@@ -620,9 +637,40 @@ class RegionInputs:
         pos = np.full(st.n_regions, -1, dtype=np.int64)
         pos[self.rows] = np.arange(self.n)
         self._pos = pos
-        # for each community, the position of its ancestor of this level among self.rows
+        #: For each community, the position of its ancestor of this level among these regions;
+        #: -1 where the hierarchy skips this level above the community.
         self.of_community = pos[st.communities["anc"][level.depth]] if inputs.n and level.depth < 4 else \
-            np.zeros(inputs.n, np.int64)
+            np.full(inputs.n, -1, np.int64)
+        inside = self.of_community >= 0
+        self._inside = None if inside.all() else inside  # None: every community has such an ancestor
+
+    def _sum(self, weights: np.ndarray) -> np.ndarray:
+        """Per region: the sum of a per-community array over the communities inside it."""
+        w = np.asarray(weights, np.float64)
+        if self._inside is None:
+            return np.bincount(self.of_community, weights=w, minlength=self.n).astype(np.float64)
+        return np.bincount(self.of_community[self._inside], weights=w[self._inside],
+                           minlength=self.n).astype(np.float64)
+
+    def parent_of(self, codes: np.ndarray) -> np.ndarray:
+        """For int64 codes of units below this level: the position of the region of this level
+        containing each, -1 where the dataset has none (a skipped level)."""
+        from ._codes import truncate
+
+        if not self.n:
+            return np.full(len(codes), -1, np.int64)
+        anc = truncate(np.asarray(codes, np.int64), self.level.depth)
+        pos = np.searchsorted(self.codes, anc)
+        pos[pos >= self.n] = 0
+        return np.where(self.codes[pos] == anc, pos, -1)
+
+    def children_count(self, child_level: Level | str, mask: np.ndarray | None = None) -> np.ndarray:
+        """Per region: how many regions of *child_level* (matching *mask*, over them) the dataset holds in it."""
+        child = self._inputs.regions(child_level)
+        own = self.parent_of(child.codes)
+        inside = own >= 0
+        w = None if mask is None else np.asarray(mask, np.float64)[inside]
+        return np.bincount(own[inside], weights=w, minlength=self.n).astype(np.float64)
 
     def number(self, field: str) -> np.ndarray:
         """A numeric region field (float, NaN missing)."""
@@ -633,14 +681,8 @@ class RegionInputs:
         return Tri.from_int8(self._inputs._st.regions[field][self.rows])
 
     def count(self, mask: np.ndarray) -> np.ndarray:
-        """Per region: how many communities inside it satisfy *mask*.
-
-        A community with no region of this level above it (a street directly under a city without
-        districts, such as Dongguan's) counts in none.
-        """
-        key = self._inputs._cached(("region_key", self.level), lambda: np.where(
-            self.of_community >= 0, self.of_community, self.n))
-        return np.bincount(key, weights=np.asarray(mask, np.float64), minlength=self.n + 1)[:self.n].astype(np.float64)
+        """Per region: how many communities inside it satisfy *mask*."""
+        return self._sum(mask)
 
     def share(self, t: Tri, among: Tri | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per region: the share of selected communities where *t* holds, as (low, high, total).
@@ -661,17 +703,12 @@ class RegionInputs:
 
     def children_all(self, t: Tri, child_level: Level | str) -> Tri:
         """Per region: whether *t* (a Tri over regions of *child_level*) holds for every child region."""
-        lv = Level.parse(child_level)
-        st = self._inputs._st
-        crow = np.flatnonzero(st.regions["depth"] == lv.depth)
-        # ancestor of each child region at this level: its code cut to this level's digits
-        from ._codes import truncate
-
-        anc_codes = truncate(st.regions["code"][crow], self.level.depth)
-        parent_pos = np.searchsorted(self.codes, anc_codes)
-        own = parent_pos
-        n_false = np.bincount(own, weights=t.is_false.astype(np.float64), minlength=self.n) > 0
-        n_unknown = np.bincount(own, weights=(~t.known).astype(np.float64), minlength=self.n) > 0
+        child = self._inputs.regions(child_level)
+        own = self.parent_of(child.codes)
+        inside = own >= 0  # a child under a skipped level belongs to no region of this one
+        own = own[inside]
+        n_false = np.bincount(own, weights=t.is_false[inside].astype(np.float64), minlength=self.n) > 0
+        n_unknown = np.bincount(own, weights=(~t.known[inside]).astype(np.float64), minlength=self.n) > 0
         return Tri(~n_false & ~n_unknown, n_false | ~n_unknown)
 
 

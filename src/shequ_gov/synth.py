@@ -72,6 +72,9 @@ class _Progress:
                 sys.stderr.write("\n")
 
 
+#: The largest number of communities :func:`generate` makes (16 × the country's).
+MAX_COMMUNITIES = 10_000_000
+
 def generate(scale: str | int = "city", *, seed: int | None = 0, skeleton: Dataset | None = None,
              missing: float = _MISSING, progress: bool = False) -> Dataset:
     """A synthetic :class:`~shequ_gov.Dataset`.
@@ -98,10 +101,11 @@ def generate(scale: str | int = "city", *, seed: int | None = 0, skeleton: Datas
         if scale not in SCALES:
             raise ValueError(f"unknown scale {scale!r}: expected one of {', '.join(SCALES)} or a number")
         n = SCALES[scale]
-    elif isinstance(scale, (int, np.integer)) and not isinstance(scale, bool) and scale >= 0:
+    elif isinstance(scale, (int, np.integer)) and not isinstance(scale, bool) and 1 <= scale <= MAX_COMMUNITIES:
         n = int(scale)
     else:
-        raise ValueError(f"expected a scale name or a non-negative number of communities, got {scale!r}")
+        raise ValueError(f"expected a scale name ({', '.join(SCALES)}) or a number of communities from 1 to "
+                         f"{MAX_COMMUNITIES:,}, got {scale!r}")
     if not 0.0 <= missing < 1.0:
         raise ValueError(f"missing must be a share from 0 to 1, got {missing!r}")
     rng = np.random.default_rng(seed)

@@ -65,6 +65,74 @@ def _unknown(key: str, allowed: tuple[str, ...]) -> str:
         f" (expected one of: {', '.join(allowed)})"
 
 
+class _Mapping(dict):
+    """A YAML mapping that remembers the keys given more than once (YAML keeps the last silently)."""
+
+    duplicates: tuple[Any, ...] = ()
+
+
+def _loader() -> Any:
+    """A safe YAML loader whose impossible dates stay text (so the case check names them) and
+    whose mappings remember repeated keys."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        def construct_yaml_timestamp(self, node: Any) -> Any:  # 2024-02-30: no crash, a text to report
+            try:
+                return super().construct_yaml_timestamp(node)
+            except ValueError:
+                return self.construct_scalar(node)
+
+        def construct_yaml_map(self, node: Any) -> Any:
+            data = _Mapping()
+            yield data
+            self.flatten_mapping(node)
+            seen: set[Any] = set()
+            dups = []
+            for key_node, value_node in node.value:
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    if key in seen:
+                        dups.append(key)
+                    seen.add(key)
+                except TypeError:
+                    raise yaml.constructor.ConstructorError(None, None, "a mapping key must be a plain value",
+                                                            key_node.start_mark) from None
+                data[key] = self.construct_object(value_node, deep=True)
+            data.duplicates = tuple(dups)
+
+    Loader.add_constructor("tag:yaml.org,2002:timestamp", Loader.construct_yaml_timestamp)
+    Loader.add_constructor("tag:yaml.org,2002:map", Loader.construct_yaml_map)
+    return Loader
+
+
+def _report_duplicates(prob: Problems, where: str, v: Any, depth: int = 0) -> None:
+    """A problem for every key given twice in *v* or below it."""
+    if isinstance(v, _Mapping):
+        for k in v.duplicates:
+            prob.add(f"{where}.{k}" if where else str(k), f"key {k!r} is given more than once")
+    if depth > 20:
+        return
+    if isinstance(v, Mapping):
+        for k, x in v.items():
+            _report_duplicates(prob, f"{where}.{k}", x, depth + 1)
+    elif isinstance(v, list):
+        for i, x in enumerate(v):
+            _report_duplicates(prob, f"{where}[{i}]", x, depth + 1)
+
+
+def _code_problem(code: Any) -> str | None:
+    try:
+        normalize_code(code)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
 def load_cases(path: str | Path) -> list[Case]:
     """Read and check a case file; raise one ValidationError naming every problem (file, case, key)."""
     import yaml
@@ -72,11 +140,19 @@ def load_cases(path: str | Path) -> list[Case]:
     p = Path(path)
     prob = Problems()
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+        data = yaml.load(p.read_text(encoding="utf-8"), Loader=_loader())  # noqa: S506 (a safe loader)
     except (yaml.YAMLError, OSError, UnicodeDecodeError) as exc:
-        raise ValidationError([(str(p), f"cannot read the case file: {exc}")], source=str(p)) from None
+        raise ValidationError([(str(p), f"cannot read the case file: {' '.join(str(exc).split())}")],
+                              source=str(p)) from None
+    except RecursionError:
+        raise ValidationError([(str(p), "cannot read the case file: nested too deeply")], source=str(p)) from None
     if not isinstance(data, Mapping):
         raise ValidationError([(str(p), "expected a mapping with keys policy, defaults, cases")], source=str(p))
+    for k in getattr(data, "duplicates", ()):
+        prob.add(f"{p}: {k}", f"key {k!r} is given more than once")
+    for k, v in data.items():
+        if k != "cases":
+            _report_duplicates(prob, f"{p}: {k}", v)
     for k in data:
         if k not in FILE_KEYS:
             prob.add(f"{p}: {k}", _unknown(str(k), FILE_KEYS))
@@ -102,6 +178,7 @@ def load_cases(path: str | Path) -> list[Case]:
             where += f" ({name})"
         else:
             prob.add(f"{where}.name", "every case needs a name that says what it shows")
+        _report_duplicates(prob, where, raw)
         for k in raw:
             if k not in CASE_KEYS:
                 prob.add(f"{where}.{k}", _unknown(str(k), CASE_KEYS))
@@ -126,8 +203,9 @@ def load_cases(path: str | Path) -> list[Case]:
                 as_of = dt.date.fromisoformat(as_of)
             except ValueError:
                 pass
-        if not isinstance(as_of, dt.date):
-            prob.add(f"{where}.as_of", f"expected a date such as 2024-01-01, got {as_of!r}")
+        if not isinstance(as_of, dt.date) or isinstance(as_of, dt.datetime):
+            prob.add(f"{where}.as_of", f"expected a date such as 2024-01-01 (no time of day), got {as_of!r}")
+            as_of = None
         mode = case.get("mode", "jurisdiction")
         if mode not in ("jurisdiction", "what-if"):
             prob.add(f"{where}.mode", f"expected jurisdiction or what-if, got {mode!r}")
@@ -141,14 +219,28 @@ def load_cases(path: str | Path) -> list[Case]:
         if not isinstance(regions, Mapping):
             prob.add(f"{where}.regions", "expected a mapping of region code → fields")
             regions = {}
+        for code, fields in regions.items():
+            bad = _code_problem(code)
+            if bad:
+                prob.add(f"{where}.regions.{code}", bad)
+            elif fields is not None and not isinstance(fields, Mapping):
+                prob.add(f"{where}.regions.{code}", f"expected a mapping of region fields, got {fields!r:.40}")
+        for j, c in enumerate(comms):
+            if "code" in c and _code_problem(c["code"]):
+                prob.add(f"{where}.community[{j}].code", str(_code_problem(c["code"])))
         expect = case.get("expect")
         if not isinstance(expect, Mapping) or not expect:
             prob.add(f"{where}.expect", "expected a mapping of rule id → status")
             expect = {}
         for rid, v in expect.items():
+            if isinstance(v, Mapping):
+                for code in v:
+                    bad = _code_problem(code)
+                    if bad:
+                        prob.add(f"{where}.expect.{rid}.{code}", bad)
             vals = v.values() if isinstance(v, Mapping) else [v]
             for s in vals:
-                if s not in STATUS_KEYS:
+                if not isinstance(s, str) or s not in STATUS_KEYS:
                     hint = difflib.get_close_matches(str(s), STATUS_KEYS, n=1)
                     prob.add(f"{where}.expect.{rid}", f"unknown status {s!r}" +
                              (f"; did you mean {hint[0]!r}?" if hint else "") + f" (expected one of: {', '.join(STATUS_KEYS)})")
@@ -156,6 +248,14 @@ def load_cases(path: str | Path) -> list[Case]:
         if not isinstance(measured, Mapping):
             prob.add(f"{where}.measured", "expected a mapping of rule id → value")
             measured = {}
+        for rid, v in measured.items():
+            for code, x in (v.items() if isinstance(v, Mapping) else [(None, v)]):
+                at = f"{where}.measured.{rid}" + (f".{code}" if code is not None else "")
+                bad = _code_problem(code) if code is not None else None
+                if bad:
+                    prob.add(at, bad)
+                if not _is_number(x) or x != x or x in (float("inf"), float("-inf")):
+                    prob.add(at, f"expected a finite number, got {x!r:.40}")
         parameters = case.get("parameters") or {}
         if not isinstance(parameters, Mapping):
             prob.add(f"{where}.parameters", "expected a mapping of parameter name → value, written as in the "

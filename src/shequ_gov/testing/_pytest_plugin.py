@@ -14,6 +14,17 @@ def pytest_collect_file(parent: Any, file_path: Path) -> Any:
     return None
 
 
+def _short(exc: BaseException) -> str | None:
+    """The library's own message for a bad case file, policy or data (no traceback), else None."""
+    from .._errors import PolicyError, ValidationError
+
+    if isinstance(exc, (ValidationError, PolicyError)):
+        return str(exc)
+    if isinstance(exc, KeyError) and exc.args and isinstance(exc.args[0], str):  # e.g. an unknown policy
+        return exc.args[0]
+    return None
+
+
 class CaseFile(pytest.File):
     def collect(self) -> Any:
         from .._errors import ValidationError
@@ -25,6 +36,10 @@ class CaseFile(pytest.File):
             raise self.CollectError(str(exc)) from None
         for case in cases:
             yield CaseItem.from_parent(self, name=case.name, case=case)
+
+    def repr_failure(self, excinfo: Any, style: Any = None) -> Any:
+        msg = _short(excinfo.value)
+        return f"case file {self.path}: {msg}" if msg is not None else super().repr_failure(excinfo)
 
 
 class CaseFailure(AssertionError):
@@ -53,6 +68,9 @@ class CaseItem(pytest.Item):
         if isinstance(excinfo.value, CaseFailure):
             return f"case {self.case.name!r} ({self.case.path}, cases[{self.case.index}]):\n" + "\n".join(
                 f"  - {line}" for line in str(excinfo.value).splitlines())
+        msg = _short(excinfo.value)
+        if msg is not None:
+            return f"case {self.case.name!r} ({self.case.path}, cases[{self.case.index}]): {msg}"
         return super().repr_failure(excinfo, style=style)
 
     def reportinfo(self) -> Any:

@@ -71,21 +71,10 @@ def incubation_bases(c: CommunityInputs, p: Parameters) -> Outcome:
     every_street = district.children_all(street_base, "street")
     return condition(own & every_street, inputs={
         "district's own base / 区级孵化基地": (_as_number(own), ""),
-        "streets / 镇乡(街道)数": (_per_district(district, streets, None), ""),
-        "streets without a base / 无孵化基地的镇乡(街道)": (_per_district(district, streets, street_base.is_false), ""),
-        "streets not reported / 未报告的镇乡(街道)": (_per_district(district, streets, ~street_base.known), ""),
+        "streets / 镇乡(街道)数": (district.children_count("street"), ""),
+        "streets without a base / 无孵化基地的镇乡(街道)": (district.children_count("street", street_base.is_false), ""),
+        "streets not reported / 未报告的镇乡(街道)": (district.children_count("street", ~street_base.known), ""),
     })
-
-
-#: A street's code is its district's with the street digits (3) and community digits (3) filled in.
-_BELOW_DISTRICT = 10**6
-
-
-def _per_district(district, streets, mask) -> np.ndarray:
-    """Per district: how many of its streets (matching *mask*) the dataset holds."""
-    parent = np.searchsorted(district.codes, streets.codes // _BELOW_DISTRICT * _BELOW_DISTRICT)
-    w = None if mask is None else np.asarray(mask, np.float64)
-    return np.bincount(parent, weights=w, minlength=district.n).astype(np.float64)
 
 
 def _as_number(t: Tri) -> np.ndarray:
