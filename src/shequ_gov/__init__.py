@@ -12,8 +12,9 @@ from ._dataset import Dataset
 from ._engine import evaluate
 from ._errors import PluginWarning, PolicyError, RuleErrorWarning, ValidationError
 from ._explain import Explanation
-from ._policy import ByCategory, Citation, Parameter, ParameterValue, Policy, Rule, Source, formula
+from ._policy import ByCategory, Citation, Parameter, ParameterValue, Policy, Reform, Rule, Source, formula
 from ._report import Finding, Report, Table
+from ._scenario import Comparison, compare, sweep
 from ._template import template
 from ._model import Assessment, AssessmentWeights, Burden, Community, Facility, Funding, Region, StaffMember, Task
 from ._units import Quantity, ureg
@@ -27,6 +28,7 @@ __all__ = [
     "ByCategory",
     "Citation",
     "Community",
+    "Comparison",
     "Dataset",
     "Explanation",
     "Facility",
@@ -39,6 +41,7 @@ __all__ = [
     "Policy",
     "PolicyError",
     "Quantity",
+    "Reform",
     "Region",
     "Report",
     "Rule",
@@ -51,12 +54,14 @@ __all__ = [
     "ValidationError",
     "__version__",
     "code_level",
+    "compare",
     "evaluate",
     "formula",
     "normalize_code",
     "parent_code",
     "policies",
     "rules",
+    "sweep",
     "synth",
     "template",
     "ureg",

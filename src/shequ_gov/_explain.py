@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import numpy as np
 
-from ._policy import Citation, _fmt_number, _unit_label
+from ._policy import Citation, Reform, _fmt_number, _unit_label
 from ._vocab import Status
 
 if TYPE_CHECKING:
@@ -55,15 +55,23 @@ class ExplainedParameter:
     shown: str
     start: dt.date | None
     citation: Citation | None
+    #: set when the value comes from a reform (:meth:`Policy.with_parameters`), not from the source
+    reform: Reform | None = None
+    #: with a reform: what the source says on the evaluation date (value, date, citation), as text
+    source_says: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         from ._policy import value_to_json
 
         v = value_to_json(self.value)
+        r = self.reform
         return {"name": self.name, "value": v, "unit": self.unit, "shown": self.shown,
-                "from": self.start.isoformat() if self.start else None,
+                "from": self.start.isoformat() if self.start and self.start != dt.date.min else None,
                 "description": {"zh": self.description_zh, "en": self.description_en},
-                "citation": _citation_dict(self.citation) if self.citation else None}
+                "citation": _citation_dict(self.citation) if self.citation and r is None else None,
+                "reform": None if r is None else {"label": r.label, "reason": r.reason,
+                                                  "from": r.start.isoformat() if r.start else None,
+                                                  "source_says": self.source_says}}
 
 
 @attrs.frozen
@@ -105,6 +113,8 @@ class Explanation:
     computation: tuple[str, ...]
     offending: dict[str, tuple[str, ...]]
     citation: Citation
+    #: one line per parameter of the policy changed by a reform (empty without one)
+    reforms: tuple[str, ...] = ()
 
     @property
     def text(self) -> str:
@@ -117,6 +127,7 @@ class Explanation:
             f"mode / 模式 {self.mode}",
             f"Kind / 类型: {self.kind}, strength / 强度: {self.strength}, in force from / 生效 {self.start}"
             + (f" until {self.end}" if self.end else ""),
+            *[f"Under a reform / 改革方案下: {r}" for r in self.reforms],
             "",
             f"Status / 结论: {self.status.value.upper()} {self.status.zh} — {self.message}",
         ]
@@ -133,8 +144,13 @@ class Explanation:
                 if p.start is None:
                     lines.append(f"  {p.name}: no value on {self.as_of}")
                     continue
-                lines.append(f"  {p.name} = {p.shown} (from {p.start}) — {p.description_zh} / {p.description_en}")
-                lines.append(f"      source / 出处: {p.citation}")
+                since = "always / 始终" if p.start == dt.date.min else f"from {p.start}"
+                lines.append(f"  {p.name} = {p.shown} ({since}) — {p.description_zh} / {p.description_en}")
+                if p.reform is None:
+                    lines.append(f"      source / 出处: {p.citation}")
+                else:
+                    lines.append(f"      {p.reform.describe()}")
+                    lines.append(f"      the source says / 原文: {p.source_says}")
         if self.computed:
             lines += ["", "Computation / 计算:"]
             lines += [f"  {c}" for c in self.computation]
@@ -185,7 +201,7 @@ def build(report: "Report", b: "Block", row: int, code: str) -> Explanation:
     unit_obj = report._unit_brief(code)  # the name and area type from its row: O(log n)
 
     inputs: list[ExplainedInput] = []
-    if o is not None and o.inputs:
+    if o is not None and o.inputs and f.status is not Status.NOT_APPLICABLE:  # no numbers where it does not apply
         for label, (arr, unit) in o.inputs.items():
             v = np.asarray(arr)[row] if np.ndim(arr) else arr
             inputs.append(ExplainedInput(label, None if _isnan_v(v) else float(v), unit or ""))
@@ -199,8 +215,13 @@ def build(report: "Report", b: "Block", row: int, code: str) -> Explanation:
             params.append(ExplainedParameter(name, par.unit, par.description_zh, par.description_en, None, "",
                                              None, None))
         else:
+            says = None
+            if e.reform is not None:
+                orig = e.reform.replaces.entry(report.as_of)
+                says = (f"{par.format(orig.value)} (from {orig.start}) — {orig.citation}" if orig else
+                        f"no value on {report.as_of}")
             params.append(ExplainedParameter(name, par.unit, par.description_zh, par.description_en, e.value,
-                                             par.format(e.value), e.start, e.citation))
+                                             par.format(e.value), e.start, e.citation, e.reform, says))
 
     comp: list[str] = []
     offending: dict[str, tuple[str, ...]] = {}
@@ -238,7 +259,8 @@ def build(report: "Report", b: "Block", row: int, code: str) -> Explanation:
         strength=rule.strength, start=rule.start, end=rule.end, status=f.status, message=f.message,
         condition_zh=rule.description_zh, condition_en=rule.description_en, measured=f.measured,
         required=f.required, unit=f.unit, shortfall=f.shortfall, inputs=tuple(inputs), parameters=tuple(params),
-        computed=computed, computation=tuple(comp), offending=offending, citation=rule.citation)
+        computed=computed, computation=tuple(comp), offending=offending, citation=rule.citation,
+        reforms=tuple(f"{n} — {r.describe()}" for n, r in b.policy.reforms.items()))
 
 
 def _isnan_v(v: Any) -> bool:

@@ -339,16 +339,7 @@ class Report:
         hit = cache.get((id(codes), lv))
         if hit is not None and hit[0] is codes:
             return hit[1], hit[2]
-        s = SCALE[lv.depth]
-        anc = (codes // s) * s
-        if len(anc) and np.all(anc[1:] >= anc[:-1]):  # codes are sorted: so are their ancestors
-            start = np.empty(len(anc), bool)
-            start[:1] = True
-            np.not_equal(anc[1:], anc[:-1], out=start[1:])
-            key = np.cumsum(start) - 1
-            rcodes = anc[start]
-        else:
-            rcodes, key = np.unique(anc, return_inverse=True)
+        rcodes, key = region_index(codes, lv)
         cache[(id(codes), lv)] = (codes, key, rcodes)
         return key, rcodes
 
@@ -409,7 +400,10 @@ class Report:
         return {
             "library": {"name": "shequ-gov", "version": shequ_gov.__version__},
             "policies": {p.id: {"version": p.version, "distribution": p.distribution,
-                                "parameters_sha256": p.parameter_hash(self.as_of)} for p in self.policies},
+                                "parameters_sha256": p.parameter_hash(self.as_of),
+                                **({"reforms": {n: {"label": r.label, "reason": r.reason, "from": r.start and
+                                                    r.start.isoformat()} for n, r in p.reforms.items()}}
+                                   if p.reforms else {})} for p in self.policies},
             "as_of": self.as_of.isoformat(),
             "mode": self.mode,
             "dataset_sha256": self.dataset.fingerprint(),
@@ -787,6 +781,28 @@ def _names_of(st: Any, codes: np.ndarray, community: bool = False) -> np.ndarray
     out = np.full(len(codes), "", dtype=object)
     out[found] = names[pos_c[found]]
     return out
+
+
+def region_groups(b: Block, lv: Level) -> tuple[np.ndarray, np.ndarray] | None:
+    """The codes of the regions of *lv* holding *b*'s subjects, and each subject's index among them
+    (``None`` when *lv* is below the rule's level: a district rule has no verdicts per street)."""
+    if lv.depth > b.level.depth:
+        return None
+    if lv is b.level:
+        return b.codes, np.arange(len(b.codes))
+    return region_index(b.codes, lv)
+
+
+def region_index(codes: np.ndarray, lv: Level) -> tuple[np.ndarray, np.ndarray]:
+    """The codes of the regions of *lv* above *codes*, and each code's index among them."""
+    s = SCALE[lv.depth]
+    anc = (codes // s) * s
+    if len(anc) < 2 or bool((anc[1:] >= anc[:-1]).all()):  # codes are sorted: groups are runs, no sort needed
+        new = np.empty(len(anc), bool)
+        new[:1] = True
+        np.not_equal(anc[1:], anc[:-1], out=new[1:])
+        return anc[new], np.cumsum(new) - 1
+    return np.unique(anc, return_inverse=True)
 
 
 def _num(v: float) -> str:

@@ -15,7 +15,9 @@ plug-in in ``shequ_gov.testing._pytest_plugin``), so every failure of a file is 
 
 Keys of a case: ``name``, ``as_of``, ``mode``, ``policy``/``policies``, ``community`` or
 ``communities``, ``regions`` (fields of regions by code), ``expect`` (rule id → status, or →
-{code: status}) and ``measured`` (rule id → value, or → {code: value}).
+{code: status}), ``measured`` (rule id → value, or → {code: value}) and ``parameters`` (parameter
+name → value written as in the plug-in's data file: the case runs under that reform, see
+:meth:`shequ_gov.Policy.with_parameters`).
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ __all__ = ["Case", "document", "load_cases", "run_case"]
 
 FILE_KEYS = ("policy", "defaults", "cases")
 CASE_KEYS = ("name", "as_of", "mode", "policy", "policies", "community", "communities", "regions", "expect",
-             "measured")
+             "measured", "parameters")
 STATUS_KEYS = [s.value for s in Status]
 
 
@@ -54,6 +56,7 @@ class Case:
     measured: Mapping[str, Any]
     path: str
     index: int
+    parameters: Mapping[str, Any] = attrs.field(factory=dict)
 
 
 def _unknown(key: str, allowed: tuple[str, ...]) -> str:
@@ -253,9 +256,14 @@ def load_cases(path: str | Path) -> list[Case]:
                     prob.add(at, bad)
                 if not _is_number(x) or x != x or x in (float("inf"), float("-inf")):
                     prob.add(at, f"expected a finite number, got {x!r:.40}")
+        parameters = case.get("parameters") or {}
+        if not isinstance(parameters, Mapping):
+            prob.add(f"{where}.parameters", "expected a mapping of parameter name → value, written as in the "
+                                            "plug-in's data file (\"350 m**2\")")
+            parameters = {}
         if isinstance(as_of, dt.date) and isinstance(expect, Mapping):
             out.append(Case(str(name), tuple(pols), as_of, mode, tuple(copy.deepcopy(comms)),
-                            dict(regions), dict(expect), dict(measured), str(p), i))
+                            dict(regions), dict(expect), dict(measured), str(p), i, dict(parameters)))
     prob.raise_if_any(str(p))
     return out
 
@@ -316,6 +324,10 @@ def run_case(case: Case) -> list[str]:
     import shequ_gov as sg
 
     pols = [sg.policies.load(p) for p in case.policies]
+    if case.parameters:
+        pols, bad = _with_parameters(pols, case)
+        if bad:
+            return bad
     doc = build_document(case, pols[0].jurisdiction[0])
     ds = sg.Dataset.from_dict(doc, source=f"{case.path}: cases[{case.index}]")
     report = sg.evaluate(ds, pols, as_of=case.as_of, mode=case.mode)
@@ -339,6 +351,19 @@ def run_case(case: Case) -> list[str]:
         if got is None or abs(got - float(want)) > 1e-9 * max(1.0, abs(float(want))):
             problems.append(f"{rid} on {normalize_code(code)}: expected measured {want}, got {got}")
     return problems
+
+
+def _with_parameters(pols: list[Any], case: Case) -> tuple[list[Any], list[str]]:
+    """The case's policies under its ``parameters:`` (a reform per case, as OpenFisca's YAML tests
+    allow), and the problems with them (a parameter no policy has, a value of the wrong unit)."""
+    from .._errors import PolicyError
+    from .._scenario import reform_policies
+
+    try:
+        return reform_policies(pols, dict(case.parameters), label="case file",
+                               reason=f"set by the case “{case.name}” of {Path(case.path).name}"), []
+    except PolicyError as exc:
+        return pols, [f"{loc}: {msg}" for loc, msg in exc.problems]
 
 
 def _expectations(report: Any, expected: Mapping[str, Any], first: str, problems: list[str]) -> Any:
