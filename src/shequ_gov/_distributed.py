@@ -140,10 +140,13 @@ def _merge_outcomes(outcomes: list[Any], lengths: list[int], children: list[dict
             parts.append(np.full(n, np.nan) if v is None else np.broadcast_to(np.asarray(v, dtype=np.float64), (n,)))
         return np.concatenate(parts)
 
-    result = Tri(np.concatenate([o.result.value if o is not None else np.zeros(n, bool)
-                                 for o, n in zip(outcomes, lengths)]),
-                 np.concatenate([o.result.known if o is not None else np.zeros(n, bool)
-                                 for o, n in zip(outcomes, lengths)]))
+    if any(o.result is None for o in ran):  # compacted by the engine: the status column holds it
+        result = None
+    else:
+        result = Tri(np.concatenate([o.result.value if o is not None else np.zeros(n, bool)
+                                     for o, n in zip(outcomes, lengths)]),
+                     np.concatenate([o.result.known if o is not None else np.zeros(n, bool)
+                                     for o, n in zip(outcomes, lengths)]))
     out = Outcome(result, measured=column(lambda o: o.measured), required=column(lambda o: o.required),
                   unit=first.unit, op=first.op, indicator=first.indicator, note=first.note)
     out.low = column(lambda o: o.low)

@@ -189,10 +189,11 @@ def _sheet_of(name: str, data: list[list[Any]], source: str) -> Sheet:
     if not rows:
         return Sheet(name, [], [], source)
     (_, header), body = rows[0], rows[1:]
-    width = max((len(r) - next((k for k, c in enumerate(reversed(r)) if not blank([c])), len(r)) for _, r in body),
-                default=0)
-    while len(header) > width and (header[-1] is None or str(header[-1]).strip() == ""):
-        header = header[:-1]
+    if header and (header[-1] is None or str(header[-1]).strip() == ""):  # trailing unnamed columns: keep those with data
+        width = max((len(r) - next((k for k, c in enumerate(reversed(r)) if not blank([c])), len(r))
+                     for _, r in body), default=0)
+        while len(header) > width and (header[-1] is None or str(header[-1]).strip() == ""):
+            header = header[:-1]
     return Sheet(name, header, body, source)
 
 
