@@ -53,8 +53,12 @@ class TestWithParameters:
         reform = loudi.with_parameters({"service_housing_min_area": "0.035 hectare"}, reason="r")
         assert reform.params(AS_OF).service_housing_min_area == 350
         q = sg.ureg.Quantity(20, "万元/year")
-        reform = loudi.with_parameters({"operating_funds_min_urban": q}, reason="r")
-        assert reform.params(AS_OF).operating_funds_min_urban == 200000
+        reform = loudi.with_parameters({"benefit_project_funds_min": q}, reason="r")
+        assert reform.params(AS_OF).benefit_project_funds_min == 200000
+        keyed = {"central_urban": "26 万元/year", "urban": "20 万元/year", "township": q, "rural": "8 万元/year"}
+        reform = loudi.with_parameters({"operating_funds_min": keyed}, reason="r")  # a value per area type
+        assert dict(reform.params(AS_OF).operating_funds_min) == {"central_urban": 260000, "urban": 200000,
+                                                                   "township": 200000, "rural": 80000}
 
     def test_from_date_keeps_earlier_values(self, toy_policy):
         """With from_, earlier dated values stay in force before it; the reform applies from it on."""

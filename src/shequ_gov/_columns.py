@@ -369,11 +369,13 @@ def _in_doc_order(p: Problems, start: int) -> None:
     p.items[start:] = sorted(p.items[start:], key=_doc_order)
 
 
-def gather_regions(items: Sequence[Any], p: Problems) -> Gathered:
-    start = len(p.items)
+def _records_and_codes(items: Sequence[Any], where: Any, p: Problems,
+                       expected: str) -> tuple[list[Mapping], np.ndarray, set[int] | None]:
+    """The records of a top-level list (a non-object stands as an empty record, its problem added),
+    their codes (-1 where missing or bad; a missing code is a problem) and the positions of the
+    records that are objects (``None``: all are)."""
     n = len(items)
-    where = _Locator("regions", n)
-    ok = _mappings(items, where, p, "expected an object with code, name and level, got {type}")
+    ok = _mappings(items, where, p, expected)
     okset = set(ok.tolist()) if len(ok) != n else None
     dicts: list[Mapping] = list(items) if okset is None else [items[i] if i in okset else {} for i in range(n)]
     code = _codes(column_of(dicts, "code"), where, p, "code", required=False)
@@ -381,6 +383,14 @@ def gather_regions(items: Sequence[Any], p: Problems) -> Gathered:
         if dicts[i].get("code") is None:
             p.add(f"{where(i)}.code", "required: a 12-digit division code")
     where.codes = code
+    return dicts, code, okset
+
+
+def gather_regions(items: Sequence[Any], p: Problems) -> Gathered:
+    start = len(p.items)
+    n = len(items)
+    where = _Locator("regions", n)
+    dicts, code, okset = _records_and_codes(items, where, p, "expected an object with code, name and level, got {type}")
     depth = levels_of(np.where(code >= 0, code, 10**11))
     for i in np.flatnonzero((code >= 0) & (depth == 4)).tolist():
         p.add(f"{where(i)}.code", f"{code[i]:012d} is a community code: communities go in 'communities'")
@@ -592,14 +602,7 @@ def gather_communities(items: Sequence[Any], p: Problems, offset: int = 0) -> Ga
     start = len(p.items)
     n = len(items)
     where = _Locator("communities", n, offset)
-    ok = _mappings(items, where, p, "expected an object with code and name, got {type}")
-    okset = set(ok.tolist()) if len(ok) != n else None
-    dicts: list[Mapping] = list(items) if okset is None else [items[i] if i in okset else {} for i in range(n)]
-    code = _codes(column_of(dicts, "code"), where, p, "code", required=False)
-    for i in (ok.tolist() if okset is not None else range(n)):
-        if dicts[i].get("code") is None:
-            p.add(f"{where(i)}.code", "required: a 12-digit division code")
-    where.codes = code
+    dicts, code, okset = _records_and_codes(items, where, p, "expected an object with code and name, got {type}")
     for i in np.flatnonzero((code >= 0) & (code % 1000 == 0)).tolist():
         depth = levels_of(np.array([code[i]]))[0]
         p.add(f"{where(i)}.code", f"{code[i]:012d} is a {LEVELS[depth].value} code, expected a community code "

@@ -964,26 +964,6 @@ class RegionInputs:
         low, high, _ = self.share(t, among)
         return Range(low, high)
 
-    def parent_of(self, codes: np.ndarray) -> np.ndarray:
-        """For int64 codes of units below this level: the position of the region of this level
-        containing each, -1 where the dataset has none (a skipped level)."""
-        from ._codes import truncate
-
-        if not self.n:
-            return np.full(len(codes), -1, np.int64)
-        anc = truncate(np.asarray(codes, np.int64), self.level.depth)
-        pos = np.searchsorted(self.codes, anc)
-        pos[pos >= self.n] = 0
-        return np.where(self.codes[pos] == anc, pos, -1)
-
-    def children_count(self, child_level: Level | str, mask: np.ndarray | None = None) -> np.ndarray:
-        """Per region: how many regions of *child_level* (matching *mask*, over them) the dataset holds in it."""
-        child = self._inputs.regions(child_level)
-        own = self.parent_of(child.codes)
-        inside = own >= 0
-        w = None if mask is None else np.asarray(mask, np.float64)[inside]
-        return np.bincount(own[inside], weights=w, minlength=self.n).astype(np.float64)
-
     def children_all(self, t: Tri, child_level: Level | str) -> Tri:
         """Per region: whether *t* (a Tri over regions of *child_level*) holds for every child region."""
         child = self._inputs.regions(child_level)
