@@ -192,8 +192,20 @@ def write_parquet(st: C.Store, path: str | os.PathLike[str], *, partition_by: st
 
 # --- reading -------------------------------------------------------------------------------------
 
-def read_parquet(path: str | os.PathLike[str]) -> C.Store:
-    """Read a directory written by :func:`write_parquet` (partitioned or not), validated."""
+def partitions(path: str | os.PathLike[str]) -> list[str]:
+    """The province codes of a directory written with ``partition_by="province"`` (``[]`` if it is not)."""
+    d = Path(path) / "communities"
+    if not d.is_dir():
+        return []
+    return sorted(x.name.split("=", 1)[1] for x in d.iterdir() if x.is_dir() and x.name.startswith("province="))
+
+
+def read_parquet(path: str | os.PathLike[str], *, province: str | None = None) -> C.Store:
+    """Read a directory written by :func:`write_parquet` (partitioned or not), validated.
+
+    With *province* (a 12-digit code, of a directory partitioned by province), only that
+    province's partition of every table: a dataset of its own, as ``Dataset.subtree`` gives.
+    """
     pq = require("pyarrow.parquet", "arrow")
     root = Path(path)
     source = str(root)
@@ -206,8 +218,15 @@ def read_parquet(path: str | os.PathLike[str]) -> C.Store:
         for candidate in (root / f"{name}.parquet", root / name):
             if candidate.exists():
                 try:
-                    t = pq.read_table(candidate, partitioning="hive") if candidate.is_dir() else \
-                        pq.read_table(candidate)
+                    if province is not None and candidate.is_dir():
+                        part = candidate / f"province={province}"
+                        if part.is_dir():
+                            t = pq.read_table(part)
+                        else:  # no rows of this table in the province: its schema, empty
+                            t = pq.read_schema(next(candidate.rglob("*.parquet"))).empty_table()
+                    else:
+                        t = pq.read_table(candidate, partitioning="hive") if candidate.is_dir() else \
+                            pq.read_table(candidate)
                     t.validate(full=True)
                     _ = [f.name for f in t.schema], t.schema.metadata
                 except Exception as exc:  # pyarrow raises several types for damaged files

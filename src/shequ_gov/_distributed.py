@@ -72,7 +72,12 @@ def _evaluate_part(part: Any, pols: list[Policy], day: dt.date, mode: str) -> di
     """One Dask task: the blocks of every rule on one partition (a Dataset, or a path to read)."""
     from .rules import CommunityInputs
 
-    ds = part if isinstance(part, Dataset) else Dataset.read(part)
+    if isinstance(part, Dataset):
+        ds = part
+    else:  # (directory, province code): the worker reads its own partition of a partitioned Parquet dataset
+        from ._arrow import read_parquet
+
+        ds = Dataset(read_parquet(part[0], province=part[1]))
     blocks = run_policies(ds, pols, day, mode, CommunityInputs(ds._st))
     st = ds._st
     children = {"facilities": st.facilities, "staff": st.staff, "tasks": st.tasks, **st.tags}

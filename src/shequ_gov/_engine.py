@@ -181,8 +181,15 @@ def evaluate(dataset: Dataset | str | os.PathLike[str], policies: Any = None, *,
     """
     from ._report import Report
 
+    parts: list[Any] | None = None
     if isinstance(dataset, (str, os.PathLike)):
-        dataset = Dataset.read(dataset)
+        path = dataset
+        if scheduler is not None and os.path.isdir(path):
+            from ._arrow import partitions
+
+            # a directory partitioned by province: each worker reads and judges its own province
+            parts = [(os.fspath(path), code) for code in partitions(path)] or None
+        dataset = Dataset.read(path)
     if not isinstance(dataset, Dataset):
         raise TypeError(f"expected a shequ_gov.Dataset or a path, got {type(dataset).__name__}")
     if mode not in MODES:
@@ -192,7 +199,7 @@ def evaluate(dataset: Dataset | str | os.PathLike[str], policies: Any = None, *,
     if scheduler is not None:
         from ._distributed import evaluate_partitioned, provinces
 
-        return evaluate_partitioned(scheduler, dataset, provinces(dataset), pols, day, mode)
+        return evaluate_partitioned(scheduler, dataset, parts or provinces(dataset), pols, day, mode)
     inputs = CommunityInputs(dataset._st)
     blocks = run_policies(dataset, pols, day, mode, inputs)
     inputs._cache.clear()  # the evaluation's aggregates go now, not at the next cyclic collection
