@@ -93,7 +93,7 @@ def test_excel_csv_has_bom_names_units_and_no_float_noise(city_report, tmp_path)
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
     head, body = rows[0], rows[1:]
     assert head[0] == "代码 / code" and head[1] == "名称 / name" and len(body) == len(city_report)
-    assert {r[11] for r in body} <= {"达标", "未达标", "不适用", "数据缺失", "规则出错", "已测量"}
+    assert {r[11] for r in body} <= {s.zh for s in sg.Status}
     assert "m²" in {r[14] for r in body}
     ds = city_report.dataset
     first = body[0]

@@ -333,8 +333,9 @@ class TestSpec:
 
 class TestConcurrency:
     def test_healthz_answers_while_a_city_is_evaluated(self, broken):
-        """/healthz keeps answering quickly while a 2,000-community evaluation runs in the same worker."""
-        city = sg.synth.generate(2000, seed=3).to_dict()
+        """/healthz keeps answering quickly while an 8,000-community evaluation runs in the same worker
+        (large enough that the evaluation outlasts several pings on a fast machine)."""
+        city = sg.synth.generate(8000, seed=3).to_dict()
         body = json.dumps({"dataset": city, "as_of": AS_OF, "mode": "what-if", "findings": "all",
                            "policies": ["jiangsu", "kaizhou", "liaoning", "loudi", "xigang"]}).encode("utf-8")
         done = threading.Event()
@@ -347,7 +348,7 @@ class TestConcurrency:
         t = threading.Thread(target=big)
         t.start()
         answered, slowest = 0, 0.0
-        time.sleep(0.3)  # the body is on its way
+        time.sleep(0.1)  # the body is on its way
         while not done.is_set():
             t0 = time.perf_counter()
             assert broken.get("/healthz").status_code == 200

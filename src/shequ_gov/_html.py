@@ -260,9 +260,9 @@ def header_section(report: "Report", rules: _Rules) -> Section:
     mode = {"jurisdiction": ("辖区内评估", "jurisdiction"), "what-if": ("假设评估(全部社区)", "what-if")}
     mzh, men = mode.get(report.mode, (report.mode, report.mode))
     headline = (f'<p class="headline">{len(report):,} 项判定 <span class=en>verdicts</span> · '
-                f'达标 <span class=en>pass</span> <b>{total.get(Status.PASS, 0):,}</b> · '
-                f'未达标 <span class=en>fail</span> <b>{total.get(Status.FAIL, 0):,}</b> · '
-                f'数据不足 <span class=en>unknown</span> <b>{total.get(Status.UNKNOWN, 0):,}</b> · '
+                f'{Status.PASS.zh} <span class=en>pass</span> <b>{total.get(Status.PASS, 0):,}</b> · '
+                f'{Status.FAIL.zh} <span class=en>fail</span> <b>{total.get(Status.FAIL, 0):,}</b> · '
+                f'{Status.UNKNOWN.zh} <span class=en>unknown</span> <b>{total.get(Status.UNKNOWN, 0):,}</b> · '
                 f'达标率 <span class=en>pass rate</span> <b id="pass-rate">{pct(rate)}</b></p>')
     kv = [
         (bi("数据集", "dataset"), f"{levels}<br><span class=en>" + ", ".join(
@@ -600,8 +600,8 @@ def report_repr_html(report: "Report", *, worst: int = 8) -> str:
     head = (f"<b>Report</b> · {esc(', '.join(p.id for p in report.policies) or '—')} · "
             f"{len(report.dataset):,} 社区 communities · {len(report):,} 判定 verdicts · "
             f"评估日期 as of {report.as_of} · {esc(report.mode)}<br>"
-            f"达标 pass {total.get(Status.PASS, 0):,} · 未达标 fail {total.get(Status.FAIL, 0):,} · "
-            f"数据不足 unknown {total.get(Status.UNKNOWN, 0):,} · 达标率 pass rate <b>{pct(rate)}</b>")
+            f"{Status.PASS.zh} pass {total.get(Status.PASS, 0):,} · {Status.FAIL.zh} fail {total.get(Status.FAIL, 0):,} · "
+            f"{Status.UNKNOWN.zh} unknown {total.get(Status.UNKNOWN, 0):,} · 达标率 pass rate <b>{pct(rate)}</b>")
     judged = [r for r in rules.order if rules.rate[r] is not None]
     judged.sort(key=lambda r: rules.rate[r])  # type: ignore[arg-type, return-value]
     rows = [(rules.title(r)[0], f"{r} — {' / '.join(rules.title(r))}", rules.counts[r], rules.rate[r])

@@ -102,8 +102,8 @@ class Status(_Labelled):
     PASS = "pass", "达标", "pass"
     FAIL = "fail", "未达标", "fail"
     NOT_APPLICABLE = "not_applicable", "不适用", "not applicable"
-    UNKNOWN = "unknown", "数据缺失", "unknown (input missing)"
-    ERROR = "error", "规则出错", "error (the rule failed)"
+    UNKNOWN = "unknown", "数据不足", "unknown (input missing)"
+    ERROR = "error", "出错", "error (the rule failed)"
     MEASURED = "measured", "已测量", "measured (an indicator, not judged)"
 
 
