@@ -67,6 +67,26 @@ def _problems(resp: httpx.Response) -> list[tuple[str, str]]:
     return [(p["location"], p["message"]) for p in resp.json()["problems"]]
 
 
+
+def _read_response(s: socket.socket) -> str:
+    """A whole HTTP response from a raw socket: the headers, then the body its Content-Length announces
+    (a single recv may return the headers alone)."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        more = s.recv(65536)
+        if not more:
+            break
+        data += more
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+                   if line.lower().startswith(b"content-length:")), 0)
+    while len(body) < length:
+        more = s.recv(65536)
+        if not more:
+            break
+        body += more
+    return (head + b"\r\n\r\n" + body).decode("utf-8", "replace")
+
 class TestPolicies:
     def test_lists_every_installed_policy(self, client):
         """GET /policies names each installed policy with its version, distribution, jurisdiction and rule count."""
@@ -259,7 +279,7 @@ class TestErrors:
         with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
             s.sendall(b"POST /evaluate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                       b"Content-Length: %d\r\n\r\n{\"dataset\":" % (LIMIT * 50))
-            head = s.recv(65536).decode("utf-8", "replace")
+            head = _read_response(s)
         assert head.startswith("HTTP/1.1 413")
         assert '"status":413' in head
 
