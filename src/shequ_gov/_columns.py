@@ -957,15 +957,7 @@ def _group_dicts(rec: S.Record, cols: Mapping[str, np.ndarray], n: int, prefix: 
             parts.append((m.name, m.decode(cols[prefix + m.name])))
         elif isinstance(m, S.Group):
             parts.append((m.name, _group_dicts(m.record, cols, n, f"{prefix}{m.name}.")))
-    out = []
-    for j in range(n):
-        d: dict[str, Any] = {}
-        for name, col in parts:
-            v = col[j]
-            if v is not None and v != {}:
-                d[name] = v
-        out.append(d)
-    return out
+    return _zip_parts(parts, [{} for _ in range(n)])
 
 
 def child_dicts(st: Store, name: str, sub: Child, src: np.ndarray) -> list[Any]:
@@ -1030,15 +1022,8 @@ def community_dicts(st: Store, rows: Sequence[int] | None = None) -> list[dict[s
             off = sub.offsets.tolist()
             known = cm[f"known.{m.name}"][rows_arr].tolist()
             parts.append((m.name, [records[off[j]:off[j + 1]] if known[j] else None for j in range(n)]))
-    out = []
-    for j in range(n):
-        d: dict[str, Any] = {"code": f"{codes[j]:012d}", "name": names[j], "parent": f"{parents[j]:012d}"}
-        for key, col in parts:
-            v = col[j]
-            if v is not None and v != {}:
-                d[key] = v
-        out.append(d)
-    return out
+    return _zip_parts(parts, [{"code": f"{codes[j]:012d}", "name": names[j], "parent": f"{parents[j]:012d}"}
+                              for j in range(n)])
 
 
 # --- fingerprint ------------------------------------------------------------------------------------
@@ -1144,3 +1129,12 @@ def fingerprint(st: Store) -> str:
     for d in digests:
         top.update(d)
     return top.hexdigest()
+
+
+def _zip_parts(parts: list[tuple[str, list[Any]]], out: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Fill record *j* of *out* with each part's value *j* (a missing value or an empty object is left out)."""
+    for key, col in parts:
+        for d, v in zip(out, col):
+            if v is not None and v != {}:
+                d[key] = v
+    return out

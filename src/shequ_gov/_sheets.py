@@ -223,12 +223,7 @@ class Column:
 
 
 def _child_headers(rec: S.Record) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for m in rec.members:
-        if isinstance(m, S.Field):
-            for h in (m.name, m.zh, *m.aliases):
-                out.setdefault(h, m.name)
-    return out
+    return {h: m.name for m in reversed(rec.members) if isinstance(m, S.Field) for h in reversed(S._names(m))}
 
 
 def _headers_of(table: str) -> dict[str, Column]:
