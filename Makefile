@@ -32,6 +32,7 @@ test: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/python -m sphinx -W --keep-going -q -b html docs docs/_build/html
+	$(BIN)/python -m sphinx -W --keep-going -q -b doctest docs docs/_build/doctest
 
 # The optional OpenFisca peer (extra [peers]) is installed here, not for the tests; if it cannot be
 # installed the openfisca_peer step records that it was skipped.

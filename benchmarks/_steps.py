@@ -85,23 +85,20 @@ def national() -> dict:
 
 def error_verdicts(report) -> dict[str, int]:
     """ERROR verdicts per rule (only rules that have some): a benchmark with any fails ``make bench``."""
-    import numpy as np
-
-    from shequ_gov._engine import S_ERROR
-
     out = {}
-    for b in report._blocks:
-        n = int(np.count_nonzero(b.status[b.included] == S_ERROR))
+    for rid in report.rule_ids:
+        n = report.verdicts(rid).count("error")
         if n:
-            out[b.rule.id] = n
+            out[rid] = n
     return out
 
 
 def _rule_times(report, total_s: float) -> dict:
     """Per rule: its function's time and the engine's work around it; the engine's share of the total."""
-    rules = sum(b.rule_seconds for b in report._blocks)
-    return {"per_rule_s": {b.rule.id: round(b.rule_seconds, 4) for b in report._blocks},
-            "per_rule_engine_s": {b.rule.id: round(b.seconds - b.rule_seconds, 4) for b in report._blocks},
+    blocks = [report.verdicts(rid) for rid in report.rule_ids]
+    rules = sum(b.rule_seconds for b in blocks)
+    return {"per_rule_s": {b.rule.id: round(b.rule_seconds, 4) for b in blocks},
+            "per_rule_engine_s": {b.rule.id: round(b.seconds - b.rule_seconds, 4) for b in blocks},
             "rule_functions_s": round(rules, 3),
             "engine_share": round(max(0.0, total_s - rules) / total_s, 3) if total_s else None}
 
@@ -169,11 +166,10 @@ def columnar_vs_loop() -> dict:
     loop = evaluate_loop(objects, pol, AS_OF)
     loop_s = time.perf_counter() - t0
     report = sg.evaluate(ds, pol, as_of=AS_OF, mode="what-if")
-    names = [s.value for s in sg.Status]
     disagree = 0
-    for b in report._blocks:
-        eng = [names[s] for s in b.status.tolist()]
-        disagree += sum(1 for a, e in zip(loop[b.rule.id], eng) if a != e)
+    for rid in report.rule_ids:
+        eng = [s.value for s in report.verdicts(rid).statuses()]
+        disagree += sum(1 for a, e in zip(loop[rid], eng) if a != e)
     return {"policy": "loudi", "rules": len(pol.rules), "communities": len(ds), "engine_s": round(engine_s, 4),
             "loop_s": round(loop_s, 3), "ratio": round(loop_s / engine_s, 1), "verdicts_disagreeing": disagree,
             "error_verdicts": error_verdicts(report)}
@@ -193,9 +189,11 @@ def numpy_peer() -> dict:
     a = arrays(ds)  # taken before timing, like the loop's objects
     report = sg.evaluate(ds, pol, as_of=AS_OF, mode="what-if")
     mine = evaluate_numpy(a, pol, AS_OF)
-    names = np.array([s.value for s in sg.Status], dtype=object)
-    disagree = {b.rule.id: int(np.count_nonzero(names[b.status] != status_names(mine[b.rule.id])))
-                for b in report._blocks}
+    from shequ_gov._vocab import STATUSES
+
+    names = np.array([s.value for s in STATUSES], dtype=object)
+    disagree = {rid: int(np.count_nonzero(names[report.verdicts(rid).status] != status_names(mine[rid])))
+                for rid in report.rule_ids}
     engine_s = _best(lambda: sg.evaluate(ds, pol, as_of=AS_OF, mode="what-if"), 5)
     numpy_s = _best(lambda: evaluate_numpy(a, pol, AS_OF), 5)
     return {"policy": "loudi", "rules": len(pol.rules), "communities": len(ds), "engine_s": round(engine_s, 4),
@@ -224,11 +222,17 @@ def openfisca_peer() -> dict:
     tbs = system(pol)
     theirs = evaluate_openfisca(tbs, ds, pol, AS_OF)
     report = sg.evaluate(ds, pol, as_of=AS_OF, mode="what-if")
-    names = np.array([s.value for s in sg.Status], dtype=object)
-    disagree = {rid: int(np.count_nonzero(names[report._by_rule[rid].status] != status_names(v)))
+    from shequ_gov._vocab import STATUSES
+
+    names = np.array([s.value for s in STATUSES], dtype=object)
+    disagree = {rid: int(np.count_nonzero(names[report.verdicts(rid).status] != status_names(v)))
                 for rid, v in theirs.items()}
-    engine_s = min(sum(b.seconds for b in sg.evaluate(ds, pol, as_of=AS_OF, mode="what-if")._blocks
-                       if b.rule.id in RULE_VARIABLES) for _ in range(3))
+
+    def engine_seconds() -> float:
+        rep = sg.evaluate(ds, pol, as_of=AS_OF, mode="what-if")
+        return sum(rep.verdicts(rid).seconds for rid in rep.rule_ids if rid in RULE_VARIABLES)
+
+    engine_s = min(engine_seconds() for _ in range(3))
     openfisca_s = _best(lambda: evaluate_openfisca(tbs, ds, pol, AS_OF), 3)
     return {"rules": sorted(RULE_VARIABLES), "communities": len(ds), "engine_s": round(engine_s, 4),
             "openfisca_s": round(openfisca_s, 4), "openfisca_over_engine": round(openfisca_s / engine_s, 2),
@@ -245,7 +249,7 @@ def report() -> dict:
     import shequ_gov as sg
     from shequ_gov import synth
 
-    from shequ_gov._engine import S_FAIL
+    from shequ_gov._vocab import S_FAIL
 
     out: dict = {}
     ds = synth.generate("national", seed=1)

@@ -13,8 +13,8 @@ import json
 
 import numpy as np
 
-from shequ_gov._engine import STATUSES
-from shequ_gov._report import REPORT_SCHEMA, _rule_doc
+from shequ_gov._vocab import STATUSES
+from shequ_gov._writers import REPORT_SCHEMA, _rule_doc
 
 
 def _csv_num(v):

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import shequ_gov as sg
-from shequ_gov._engine import S_ERROR
+from shequ_gov._vocab import S_ERROR
 from shequ_gov.rules import Inputs
 from shequ_gov.testing import document
 

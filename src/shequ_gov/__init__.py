@@ -13,7 +13,7 @@ from ._engine import evaluate
 from ._errors import PluginWarning, PolicyError, RuleErrorWarning, ValidationError
 from ._explain import Explanation
 from ._policy import ByCategory, Citation, Parameter, ParameterValue, Policy, Reform, Rule, Source, formula
-from ._report import Finding, Report, Table
+from ._report import Finding, Report, RuleVerdicts, Table
 from ._scenario import Comparison, compare, sweep
 from ._template import template
 from ._model import Assessment, AssessmentWeights, Burden, Community, Facility, Funding, Region, StaffMember, Task
@@ -21,51 +21,12 @@ from ._units import Quantity, ureg
 from ._vocab import AreaType, Level, Status
 
 __all__ = [
-    "AreaType",
-    "Assessment",
-    "AssessmentWeights",
-    "Burden",
-    "ByCategory",
-    "Citation",
-    "Community",
-    "Comparison",
-    "Dataset",
-    "Explanation",
-    "Facility",
-    "Finding",
-    "Funding",
-    "Level",
-    "Parameter",
-    "ParameterValue",
-    "PluginWarning",
-    "Policy",
-    "PolicyError",
-    "Quantity",
-    "Reform",
-    "Region",
-    "Report",
-    "Rule",
-    "RuleErrorWarning",
-    "Source",
-    "StaffMember",
-    "Status",
-    "Table",
-    "Task",
-    "ValidationError",
-    "__version__",
-    "code_level",
-    "compare",
-    "evaluate",
-    "formula",
-    "normalize_code",
-    "parent_code",
-    "policies",
-    "rules",
-    "sweep",
-    "synth",
-    "template",
-    "ureg",
-    "vocab",
+    "AreaType", "Assessment", "AssessmentWeights", "Burden", "ByCategory", "Citation", "Community", "Comparison",
+    "Dataset", "Explanation", "Facility", "Finding", "Funding", "Level", "Parameter", "ParameterValue",
+    "PluginWarning", "Policy", "PolicyError", "Quantity", "Reform", "Region", "Report", "Rule", "RuleErrorWarning",
+    "RuleVerdicts", "Source", "StaffMember", "Status", "Table", "Task", "ValidationError", "__version__",
+    "code_level", "compare", "evaluate", "formula", "normalize_code", "parent_code", "policies", "rules", "sweep",
+    "synth", "template", "ureg", "vocab",
 ]
 
 

@@ -16,7 +16,8 @@ from typing import Any, Sequence
 import numpy as np
 
 from ._dataset import Dataset
-from ._engine import Block, run_policies
+from ._engine import run_policies
+from ._verdict import Block
 from ._policy import Policy
 from ._vocab import Level
 

@@ -21,103 +21,14 @@ import numpy as np
 from ._dataset import Dataset
 from ._errors import RuleErrorWarning
 from ._policy import Policy, Rule, _as_date
-from ._vocab import Level, Status
-from .rules import CommunityInputs, Outcome, Tri
+from ._report import Report
+from ._verdict import Block, Outcome, PackedMask, Relation, Tri
+from ._vocab import S_ERROR, S_FAIL, S_MEASURED, S_NA, S_PASS, S_UNKNOWN, Level
+from .rules import CommunityInputs, Inputs
 
 __all__ = ["evaluate"]
 
 MODES = ("jurisdiction", "what-if")
-#: Storage codes of statuses (positions in the Status enum).
-S_PASS, S_FAIL, S_NA, S_UNKNOWN, S_ERROR, S_MEASURED = range(6)
-STATUSES = list(Status)
-
-
-class Block:
-    """The verdicts of one rule: a status for every subject of its level (communities or regions).
-
-    ``included`` marks the subjects the policy judges at all (inside its jurisdiction, or every
-    subject in what-if mode); only those are rows of the report. ``parameters_read`` names the
-    parameters the rule's function read (``None`` when it did not run).
-    """
-
-    __slots__ = ("rule", "policy", "level", "codes", "included", "status", "outcome", "error", "seconds",
-                 "_region_rows", "parameters_read", "rule_seconds")
-
-    def __init__(self, rule: Rule, policy: Policy, level: Level, codes: np.ndarray, included: np.ndarray,
-                 status: np.ndarray, outcome: Outcome | None, error: str | None, seconds: float,
-                 region_rows: np.ndarray | None):
-        self.rule = rule
-        self.policy = policy
-        self.level = level
-        self.codes = codes
-        self.included = included
-        self.status = status
-        self.outcome = outcome
-        self.error = error
-        self.seconds = seconds  # the whole of the rule's evaluation, engine work included
-        self._region_rows = region_rows
-        self.rule_seconds = 0.0  # the rule's own function alone (the rest is the engine's share)
-
-    def row(self, code: int) -> int:
-        i = int(np.searchsorted(self.codes, code))
-        return i if i < len(self.codes) and self.codes[i] == code else -1
-
-    def _judged(self, values: Any) -> np.ndarray:
-        # numbers belong to verdicts the rule reached: not to subjects it does not apply to
-        v = np.broadcast_to(np.asarray(values, dtype=np.float64), self.status.shape)
-        return np.where((self.status == S_NA) | (self.status == S_ERROR), np.nan, v)
-
-    def measured(self) -> np.ndarray | None:
-        o = self.outcome
-        if o is None or o.measured is None:
-            return None
-        return self._judged(o.measured)
-
-    def required(self) -> np.ndarray | None:
-        o = self.outcome
-        if o is None or o.required is None:
-            return None
-        return self._judged(o.required)
-
-    def _value_at(self, values: Any, row: int) -> float:
-        if self.status[row] in (S_NA, S_ERROR):
-            return np.nan
-        return float(values[row]) if np.ndim(values) else float(values)
-
-    def measured_at(self, row: int) -> float | None:
-        """:meth:`measured` of one subject (None where the rule reports no measured value), in O(1)."""
-        o = self.outcome
-        return None if o is None or o.measured is None else self._value_at(o.measured, row)
-
-    def required_at(self, row: int) -> float | None:
-        """:meth:`required` of one subject, in O(1)."""
-        o = self.outcome
-        return None if o is None or o.required is None else self._value_at(o.required, row)
-
-    def shortfall_at(self, row: int) -> float | None:
-        """:meth:`shortfall` of one subject, in O(1) (the same arithmetic on one element)."""
-        o = self.outcome
-        m, r = self.measured_at(row), self.required_at(row)
-        if o is None or m is None or r is None or o.op not in (">=", "<=", "none", "between"):
-            return None
-        if self.status[row] != S_FAIL:
-            return np.nan
-        return r - m if o.op == ">=" else m - r if o.op in ("<=", "none") else abs(m - r)
-
-    def shortfall(self) -> np.ndarray | None:
-        """How far each FAIL is from passing (in the rule's unit); NaN elsewhere."""
-        o = self.outcome
-        m, r = self.measured(), self.required()
-        if o is None or m is None:
-            return None
-        fail = self.status == S_FAIL
-        if o.op == ">=" and r is not None:
-            return np.where(fail, r - m, np.nan)
-        if o.op in ("<=", "none") and r is not None:
-            return np.where(fail, m - r, np.nan)
-        if o.op == "between" and r is not None:
-            return np.where(fail, np.abs(m - r), np.nan)
-        return None
 
 
 def _resolve(policies: Any) -> list[Policy]:
@@ -179,7 +90,6 @@ def evaluate(dataset: Dataset | str | os.PathLike[str], policies: Any = None, *,
         province by province as Dask tasks on the cluster's workers, and the verdicts combined
         into the same report (byte-identical JSON) as without it. Needs the ``[dask]`` extra.
     """
-    from ._report import Report
 
     parts: list[Any] | None = None
     if isinstance(dataset, (str, os.PathLike)):
@@ -300,32 +210,6 @@ def _statuses(outcome: Outcome, applicable: np.ndarray, area: Tri | None) -> np.
     return lut[idx]
 
 
-class PackedMask:
-    """A boolean mask over a child table's rows kept at one bit per row (for explanations).
-
-    Indexing with a row gives that row's bool; ``np.asarray`` gives the whole mask back.
-    """
-
-    __slots__ = ("bits", "n")
-
-    def __init__(self, mask: np.ndarray):
-        self.bits = np.packbits(mask)
-        self.n = len(mask)
-
-    def __len__(self) -> int:
-        return self.n
-
-    def __getitem__(self, i: int) -> bool:
-        if not -self.n <= i < self.n:
-            raise IndexError(i)
-        i %= self.n
-        return bool(self.bits[i >> 3] >> (7 - (i & 7)) & 1)
-
-    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        out = np.unpackbits(self.bits, count=self.n).astype(bool)
-        return out if dtype is None else out.astype(dtype)
-
-
 def _compact(outcome: Outcome, memo: dict[int, tuple[Any, Any]]) -> None:
     """Keep what the report needs of a rule's outcome, in the smallest exact form.
 
@@ -408,9 +292,11 @@ def _check_outcome(o: Any, n: int, rule: Rule, inputs: Inputs) -> None:
         if m.dtype != bool or m.shape != (size,):
             raise ValueError(f"{where} {_shape(mask)} as violations[{table!r}], expected a boolean per record "
                              f"of {table} ({size})")
-    for name in ("unit", "op", "note"):
+    for name in ("unit", "note"):
         if not isinstance(getattr(o, name), str):
             raise TypeError(f"{where} {type(getattr(o, name)).__name__} as {name}, expected a string")
+    if not isinstance(o.op, Relation):
+        o.op = Relation.parse(o.op)  # a rule that set ``op`` after construction: the same check as the constructor
 
 
 def _numbers(v: Any, n: int, what: str, finite: bool = True) -> np.ndarray:

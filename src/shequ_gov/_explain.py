@@ -18,11 +18,13 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import numpy as np
 
+from ._codes import SCALE
 from ._policy import Citation, Reform, _fmt_number, _unit_label
-from ._vocab import Status
+from ._verdict import Block, Relation
+from ._writers import _name_of
+from ._vocab import AREA_TYPES, AreaType, Level, Status
 
 if TYPE_CHECKING:
-    from ._engine import Block
     from ._report import Report
 
 __all__ = ["Explanation", "ExplainedInput", "ExplainedParameter"]
@@ -198,7 +200,7 @@ def build(report: "Report", b: "Block", row: int, code: str) -> Explanation:
     """The explanation of the verdict at *row* of block *b* (the unit *code*) in *report*."""
     f = report.finding(code, b.rule.id)
     rule, o = b.rule, b.outcome
-    unit_obj = report._unit_brief(code)  # the name and area type from its row: O(log n)
+    unit_obj = unit_brief(report, code)  # the name and area type from its row: O(log n)
 
     inputs: list[ExplainedInput] = []
     if o is not None and o.inputs and f.status is not Status.NOT_APPLICABLE:  # no numbers where it does not apply
@@ -229,24 +231,24 @@ def build(report: "Report", b: "Block", row: int, code: str) -> Explanation:
     if computed:
         u = f" {_unit_label(o.unit)}" if o.unit else ""
         ok = f.status is Status.PASS
-        if o.op in (">=", "<=") and f.measured is not None and f.required is not None:
-            sym = "≥" if o.op == ">=" else "≤"
+        if o.op.compares and f.measured is not None and f.required is not None:
+            sym = o.op.symbol
             comp.append(f"{_fmt_number(f.measured)}{u} {sym} {_fmt_number(f.required)}{u} → "
                         + ("yes / 是" if ok else "no / 否"))
             if not ok and f.shortfall is not None:
-                word = "more" if o.op == ">=" else "less"
+                word = o.op.direction
                 comp.append(f"shortfall / 差距: needs {_fmt_number(f.shortfall)}{u} {word}")
-        elif o.op == "between" and f.measured is not None and o.low is not None:
+        elif o.op is Relation.BETWEEN and f.measured is not None and o.low is not None:
             comp.append(f"{_fmt_number(o.low[row])}{u} ≤ {_fmt_number(f.measured)}{u} ≤ "
                         f"{_fmt_number(o.high[row])}{u} → " + ("yes / 是" if ok else "no / 否"))
             if not ok and f.shortfall is not None:
                 comp.append(f"shortfall / 差距: {_fmt_number(f.shortfall)}{u} outside the range")
-        elif o.op == "measure" and f.measured is not None:
+        elif o.op is Relation.MEASURE and f.measured is not None:
             comp.append(f"value / 数值: {_fmt_number(f.measured)}{u}")
         if o.note:
             comp.append(o.note)
         for table, mask in o.violations.items():
-            items = report._violations(table, mask, b, row)
+            items = violations(report, table, mask, b, row)
             if items:
                 offending[table] = tuple(items)
                 comp.append(f"offending {table} / 违规项:")
@@ -268,3 +270,103 @@ def _isnan_v(v: Any) -> bool:
         return bool(v != v)
     except Exception:
         return False
+
+
+# --- messages, offending items, the unit's name: what findings and explanations say ----------------
+def unit_brief(report: "Report", code: str) -> Any:
+    """The name (and a community's area type) of the unit *code*, read from its row in O(log n)."""
+    from types import SimpleNamespace
+
+    st = report.dataset._st
+    from ._codes import code_level
+
+    if code_level(code) is Level.COMMUNITY:
+        row = st.community_row(int(code))
+        at = int(st.communities["area_type"][row])
+        return SimpleNamespace(name=st.communities["name"][row],
+                               area_type=AreaType.parse(list(AREA_TYPES)[at]) if at >= 0 else None)
+    return SimpleNamespace(name=_name_of(st, int(code)), area_type=None)
+
+
+def message(report: "Report", b: Block, row: int, st: Status) -> str:
+    """The one-line message of a verdict (why it is not applicable, what is missing, the comparison)."""
+    o = b.outcome
+    rule = b.rule
+    if st is Status.NOT_APPLICABLE:
+        if not b.included[row]:
+            return "outside the policy's jurisdiction / 不在该政策辖区内"
+        if not rule.in_force(report.as_of):
+            when = f"from {rule.start}" + (f" until {rule.end}" if rule.end else "")
+            return f"not in force on {report.as_of} ({when}) / 规则未生效"
+        if rule.scope and report.mode == "jurisdiction" and not _within(b.codes[row], rule.scope):
+            return f"outside the rule's scope {rule.scope} / 不在规则适用范围内"
+        if rule.area_types:
+            return ("the rule applies to " + ", ".join(sorted(a.value for a in rule.area_types))
+                    + " communities only / 不适用于该类型社区")
+        return "not applicable / 不适用"
+    if st is Status.ERROR:
+        return f"the rule failed: {b.error} / 规则出错"
+    if st is Status.UNKNOWN:
+        miss = [label for label, (arr, _u) in (o.inputs.items() if o else []) if _isnan(arr, row)]
+        if rule.area_types and report.dataset._st.communities["area_type"].shape[0] > row and \
+                b.level is Level.COMMUNITY and report.dataset._st.communities["area_type"][row] < 0:
+            miss.insert(0, "area type / 社区类型")
+        return "input missing / 数据缺失" + (f": {', '.join(miss)}" if miss else "")
+    if o is None:
+        return ""
+    m, r = b.measured_at(row), b.required_at(row)  # one element each: O(1)
+    unit = _unit_label(o.unit)
+    u = f" {unit}" if unit else ""
+    if o.op.compares and m is not None and r is not None:
+        sym = o.op.symbol
+        head = f"{_fmt_number(m)}{u} {sym} {_fmt_number(r)}{u}"
+        if st is Status.PASS:
+            return head + " — meets the standard / 达标"
+        gap = abs(r - m)
+        more = o.op.direction
+        return (f"{_fmt_number(m)}{u}, required {sym} {_fmt_number(r)}{u} — needs "
+                f"{_fmt_number(gap)}{u} {more} / 差 {_fmt_number(gap)}{u}")
+    if o.op is Relation.BETWEEN and m is not None and o.low is not None:
+        lo, hi = _fmt_number(o.low[row]), _fmt_number(o.high[row])
+        head = f"{_fmt_number(m)}{u}, required {lo}–{hi}{u}"
+        if st is Status.PASS:
+            return head + " — meets the standard / 达标"
+        gap = abs(m - r)
+        word = "more" if m < o.low[row] else "less"
+        return head + f" — needs {_fmt_number(gap)}{u} {word} / 差 {_fmt_number(gap)}{u}"
+    if o.op is Relation.NONE and m is not None:
+        k = int(m) if m == m else 0
+        return "no offending item / 无违规事项" if st is Status.PASS else f"{k} offending item(s) / {k} 项违规"
+    if o.op is Relation.MEASURE and m is not None:
+        return f"measured {_fmt_number(m)}{u} / 测得值"
+    return ("condition met / 符合" if st is Status.PASS else "condition not met / 不符合") + \
+        (f" ({o.note})" if o.note else "")
+
+
+def violations(report: "Report", table: str, mask: np.ndarray, b: Block, row: int) -> list[str]:
+    """The offending records of *table* (per *mask*) of the community at *row*, described one line each."""
+    if b.level is not Level.COMMUNITY:
+        return []
+    from . import _schema as S
+
+    st = report.dataset._st
+    child = {"facilities": st.facilities, "staff": st.staff, "tasks": st.tasks, **st.tags}.get(table)
+    if child is None:
+        return []
+    start = int(child.offsets[row])
+    return [S.describe_child(table, child.cols, child.strings, i, i - start)
+            for i in child.rows_of(row) if mask[i]]
+
+
+def _within(code: int, scope: str) -> bool:
+    from ._codes import code_level
+
+    s = SCALE[code_level(scope).depth]
+    return int(code) // s == int(scope) // s
+
+
+def _isnan(arr: Any, row: int) -> bool:
+    a = np.asarray(arr)
+    if a.ndim == 0:
+        return bool(a != a)
+    return bool(a[row] != a[row])

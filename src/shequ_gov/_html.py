@@ -22,7 +22,7 @@ import numpy as np
 from ._codes import code_level
 from ._io import atomic_write
 from ._policy import STRENGTH_LABELS, _fmt_number, _unit_label
-from ._vocab import Level, Status
+from ._vocab import STATUSES, Level, Status
 
 if TYPE_CHECKING:
     from ._dataset import Dataset
@@ -310,7 +310,7 @@ def overview_section(report: "Report", rules: _Rules) -> Section:
         for r in rids:
             if rules.counts[r].get(Status.ERROR):
                 v = _verdicts(report, r)
-                first = int(v["code"][np.flatnonzero(v["status"] == _STATUS_INDEX[Status.ERROR])[0]])
+                first = int(v["code"][np.flatnonzero(v["status"] == Status.ERROR.code)[0]])
                 msg = report.finding(f"{first:012d}", r).message
                 parts.append(f'<p class="error">{bi("规则出错", "rule failed")}: <code>{esc(r)}</code> — '
                              f"{esc(msg)} ({rules.counts[r][Status.ERROR]:,})</p>")
@@ -455,16 +455,11 @@ def _verdicts(report: "Report", rule_id: str) -> dict[str, Any]:
     every rule's verdicts at once (29 M rows nationally), far more than a page about the worst of
     each rule needs.
     """
-    b = report._block(rule_id)
-    inc = np.flatnonzero(b.included)
-    nan = np.full(len(inc), np.nan)
-    col = lambda a: nan if a is None else np.asarray(a, float)[inc]  # noqa: E731
-    return {"code": b.codes[inc], "status": np.asarray(b.status)[inc], "measured": col(b.measured()),
-            "required": col(b.required()), "shortfall": col(b.shortfall()),
-            "unit": _unit_label(b.outcome.unit if b.outcome is not None else "")}
-
-
-_STATUS_INDEX = {s: i for i, s in enumerate(Status)}
+    v = report.verdicts(rule_id)
+    nan = np.full(len(v), np.nan)
+    col = lambda a: nan if a is None else np.asarray(a, float)  # noqa: E731
+    return {"code": v.codes, "status": v.status, "measured": col(v.measured), "required": col(v.required),
+            "shortfall": col(v.shortfall), "unit": _unit_label(v.unit)}
 
 
 def failing_section(report: "Report", rules: _Rules, *, per_rule: int = MAX_FAILING_PER_RULE) -> Section:
@@ -478,7 +473,7 @@ def failing_section(report: "Report", rules: _Rules, *, per_rule: int = MAX_FAIL
             continue
         any_fail = True
         v = _verdicts(report, rid)
-        sel = np.flatnonzero(v["status"] == _STATUS_INDEX[Status.FAIL])
+        sel = np.flatnonzero(v["status"] == Status.FAIL.code)
         order = np.argsort(-np.nan_to_num(v["shortfall"][sel], nan=-np.inf), kind="stable")[:per_rule]
         rows = sel[order]
         u = f" {v['unit']}" if v["unit"] else ""
@@ -508,7 +503,7 @@ def indicators_section(report: "Report", rules: _Rules, *, max_listed: int = 40)
     if not rids:
         return None
     parts = []
-    statuses = list(Status)
+    statuses = STATUSES
     for rid in rids:
         rule, pol = rules.rule[rid]
         v = _verdicts(report, rid)

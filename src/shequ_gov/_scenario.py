@@ -21,11 +21,15 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 
 from ._dataset import Dataset
-from ._engine import S_FAIL, S_NA, S_PASS, S_UNKNOWN, STATUSES, Block, run_policies
+from ._engine import run_policies
+from ._verdict import Block
+from ._vocab import S_FAIL, S_NA, S_PASS, S_UNKNOWN, STATUSES
 from ._errors import PolicyError
 from ._io import atomic_write
 from ._policy import Policy, _as_date
-from ._report import Report, Table, _clean, _name_of, region_groups
+from ._report import Report, region_groups
+from ._table import Table
+from ._writers import _clean, _name_of
 from ._vocab import Level
 
 __all__ = ["Comparison", "compare", "parse_values", "reform_policies", "sweep"]

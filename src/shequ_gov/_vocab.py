@@ -106,6 +106,24 @@ class Status(_Labelled):
     ERROR = "error", "出错", "error (the rule failed)"
     MEASURED = "measured", "已测量", "measured (an indicator, not judged)"
 
+    @property
+    def code(self) -> int:
+        """This status's storage code in a report's status columns (see :data:`STATUS_CODES`)."""
+        return STATUS_CODES[self]
+
+
+#: The storage code of each status in a report's int8 status columns. Fixed here, independent of
+#: the enum's order; :data:`STATUSES` and the ``S_*`` constants are derived from it.
+STATUS_CODES: dict[Status, int] = {Status.PASS: 0, Status.FAIL: 1, Status.NOT_APPLICABLE: 2, Status.UNKNOWN: 3,
+                                   Status.ERROR: 4, Status.MEASURED: 5}
+if sorted(STATUS_CODES.values()) != list(range(len(Status))) or set(STATUS_CODES) != set(Status):
+    raise AssertionError("STATUS_CODES must give every Status one code in 0..n-1")
+#: The statuses in storage-code order: ``STATUSES[code]`` is the status stored as *code*.
+STATUSES: tuple[Status, ...] = tuple(sorted(STATUS_CODES, key=STATUS_CODES.__getitem__))
+S_PASS, S_FAIL, S_NA, S_UNKNOWN, S_ERROR, S_MEASURED = (
+    STATUS_CODES[s] for s in (Status.PASS, Status.FAIL, Status.NOT_APPLICABLE, Status.UNKNOWN, Status.ERROR,
+                              Status.MEASURED))
+
 
 class Term(tuple):
     """One vocabulary entry: ``(key, zh, en)``."""

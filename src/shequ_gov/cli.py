@@ -273,10 +273,10 @@ def _evaluate(args: Any) -> int:
         _emit(text, args.output, lambda p: atomic_write(p, lambda f: f.write(text), binary=False))
     if args.fail_on:
         allowed = STRENGTH_ORDER if args.fail_on == "any" else STRENGTH_ORDER[:STRENGTH_ORDER.index(args.fail_on) + 1]
-        from ._engine import S_FAIL
+        from ._vocab import Status
 
-        failing = [b.rule.id for b in report._blocks if b.rule.strength in allowed and
-                   bool(((b.status == S_FAIL) & b.included).any())]
+        failing = [rid for rid in report.rule_ids
+                   if (v := report.verdicts(rid)).rule.strength in allowed and v.count(Status.FAIL)]
         if failing:
             print(f"shequ-gov: FAIL verdicts in {len(failing)} rule(s) of strength {args.fail_on}"
                   f"{' or stronger' if args.fail_on not in ('any', 'mandatory') else ''}: {', '.join(failing)}",

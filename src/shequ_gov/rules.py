@@ -28,110 +28,15 @@ import numpy as np
 from . import _columns as C
 from . import _schema as S
 from ._policy import Parameters
+from ._verdict import Outcome, Relation, Tri
 from ._vocab import AREA_TYPES, FACILITY_KINDS, RATINGS, ROLES, TASK_ROLES, AreaType, Level
 
 __all__ = [
-    "ChildInputs", "CommunityInputs", "Inputs", "Outcome", "Parameters", "Range", "RegionInputs", "Tri", "at_least",
+    "ChildInputs", "CommunityInputs", "Inputs", "Outcome", "Parameters", "Range", "RegionInputs", "Relation", "Tri", "at_least",
     "at_most", "between", "compare", "condition", "measure", "no_violations", "when",
 ]
 
 _EPS = 1e-9
-
-
-class Tri:
-    """A three-valued boolean array: ``value`` where ``known``, unknown elsewhere.
-
-    Combine with ``&``, ``|`` and ``~`` (Kleene logic). ``value`` is normalised to False where
-    unknown, so two Tri with the same meaning compare equal array-wise.
-    """
-
-    __slots__ = ("value", "known")
-
-    def __init__(self, value: Any, known: Any = None):
-        v = np.asarray(value, dtype=bool)
-        k = np.ones(v.shape, dtype=bool) if known is None else np.asarray(known, dtype=bool)
-        self.value = v & k
-        self.known = k
-
-    @classmethod
-    def true(cls, n: int) -> "Tri":
-        """*n* values, all known true."""
-        return cls(np.ones(n, bool))
-
-    @classmethod
-    def false(cls, n: int) -> "Tri":
-        """*n* values, all known false."""
-        return cls(np.zeros(n, bool))
-
-    @classmethod
-    def from_int8(cls, col: np.ndarray) -> "Tri":
-        """From a stored boolean column (1 true, 0 false, -1 missing)."""
-        return cls(col == 1, col >= 0)
-
-    @classmethod
-    def from_float(cls, values: Any) -> "Tri":
-        """From numbers: NaN unknown, non-zero true, zero false (the inverse of :meth:`as_float`)."""
-        v = np.asarray(values, dtype=np.float64)
-        known = ~np.isnan(v)
-        return cls(known & (v != 0), known)
-
-    def as_float(self) -> np.ndarray:
-        """1.0 where true, 0.0 where false, NaN where unknown (for the inputs shown in explanations).
-
-        >>> Tri(np.array([True, False, True]), np.array([True, True, False])).as_float().tolist()
-        [1.0, 0.0, nan]
-        """
-        return np.where(self.known, self.value.astype(np.float64), np.nan)
-
-    def __len__(self) -> int:
-        return len(self.value)
-
-    def __and__(self, other: "Tri") -> "Tri":
-        o = _tri(other, len(self))
-        false = (self.known & ~self.value) | (o.known & ~o.value)
-        true = self.value & o.value
-        return Tri(true, true | false)
-
-    def __or__(self, other: "Tri") -> "Tri":
-        o = _tri(other, len(self))
-        true = self.value | o.value
-        false = self.known & ~self.value & o.known & ~o.value
-        return Tri(true, true | false)
-
-    def __invert__(self) -> "Tri":
-        return Tri(~self.value & self.known, self.known)
-
-    __rand__ = __and__
-    __ror__ = __or__
-
-    @property
-    def is_true(self) -> np.ndarray:
-        """Definitely true."""
-        return self.value
-
-    @property
-    def is_false(self) -> np.ndarray:
-        """Definitely false."""
-        return self.known & ~self.value
-
-    def where(self, mask: np.ndarray) -> "Tri":
-        """Unknown outside *mask*."""
-        return Tri(self.value, self.known & mask)
-
-    def states(self) -> list[str]:
-        """``'true'``, ``'false'`` or ``'unknown'`` for each element (for tests and explanations)."""
-        return ["unknown" if not k else ("true" if v else "false") for v, k in zip(self.value, self.known)]
-
-    def __repr__(self) -> str:
-        return f"Tri({self.states()[:8]}{'…' if len(self) > 8 else ''})"
-
-
-def _tri(x: Any, n: int) -> Tri:
-    if isinstance(x, Tri):
-        return x
-    if isinstance(x, (bool, np.bool_)):
-        return Tri(np.full(n, bool(x)))
-    return Tri(x)
 
 
 class Range:
@@ -196,23 +101,21 @@ def _le(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return a <= b + _EPS * np.maximum(1.0, np.abs(b))
 
 
-def _compare_bounds(measured: Any, required: Any, op: str) -> Tri:
+def _compare_bounds(measured: Any, required: Any, op: Relation) -> Tri:
     m_lo, m_hi = _bounds(measured)
     r_lo, r_hi = _bounds(required)
     shape = np.broadcast(m_lo, m_hi, r_lo, r_hi).shape
-    if op == ">=":  # surely: the least measured reaches the most required; surely not: the most misses the least
+    if op is Relation.AT_LEAST:  # surely: the least measured reaches the most required; surely not: the most misses the least
         true, other = _ge(m_lo, r_hi), (m_hi, r_lo)
         false = ~np.isnan(other[0]) & ~np.isnan(other[1]) & ~_ge(*other)
-    elif op == "<=":
+    else:
         true, other = _le(m_hi, r_lo), (m_lo, r_hi)
         false = ~np.isnan(other[0]) & ~np.isnan(other[1]) & ~_le(*other)
-    else:
-        raise ValueError(f"unknown comparison {op!r}")
     true, false = np.broadcast_to(true, shape), np.broadcast_to(false, shape)
     return Tri(true, true | false)
 
 
-def _shown(measured: Any, required: Any, t: Tri, op: str) -> tuple[np.ndarray, np.ndarray]:
+def _shown(measured: Any, required: Any, t: Tri, op: Relation) -> tuple[np.ndarray, np.ndarray]:
     """The measured and required values an outcome reports where a side is a Range.
 
     A PASS shows the bounds that make it certain (for ``>=`` the least measured against the most
@@ -221,7 +124,7 @@ def _shown(measured: Any, required: Any, t: Tri, op: str) -> tuple[np.ndarray, n
     """
     m_lo, m_hi = _bounds(measured)
     r_lo, r_hi = _bounds(required)
-    m_pass, m_fail, r_pass, r_fail = (m_lo, m_hi, r_hi, r_lo) if op == ">=" else (m_hi, m_lo, r_lo, r_hi)
+    m_pass, m_fail, r_pass, r_fail = (m_lo, m_hi, r_hi, r_lo) if op is Relation.AT_LEAST else (m_hi, m_lo, r_lo, r_hi)
 
     def pick(on_pass: np.ndarray, on_fail: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
         with np.errstate(invalid="ignore"):
@@ -231,12 +134,15 @@ def _shown(measured: Any, required: Any, t: Tri, op: str) -> tuple[np.ndarray, n
     return pick(m_pass, m_fail, m_lo, m_hi), pick(r_pass, r_fail, r_lo, r_hi)
 
 
-def compare(measured: Any, required: Any, op: str) -> Tri:
+def compare(measured: Any, required: Any, op: Relation | str) -> Tri:
     """``measured op required`` elementwise as a Tri (NaN on either side is unknown).
 
     Either side may be a :class:`Range`: the comparison is then known where every value in the
     range gives the same answer.
     """
+    op = Relation.parse(op)
+    if not op.compares:
+        raise ValueError(f"compare() takes '>=' or '<=', not {op.value!r}")
     if isinstance(measured, Range) or isinstance(required, Range) or isinstance(required, Mapping):
         return _compare_bounds(measured, required, op)
     m = np.asarray(measured, dtype=np.float64)
@@ -244,46 +150,8 @@ def compare(measured: Any, required: Any, op: str) -> Tri:
     known = ~np.isnan(m) & ~np.isnan(r)
     with np.errstate(invalid="ignore"):
         tol = _EPS * np.maximum(1.0, np.abs(r))
-        if op == ">=":
-            v = m >= r - tol
-        elif op == "<=":
-            v = m <= r + tol
-        else:
-            raise ValueError(f"unknown comparison {op!r}")
+        v = m >= r - tol if op is Relation.AT_LEAST else m <= r + tol
     return Tri(v, known)
-
-
-class Outcome:
-    """What a rule function returns: a verdict per subject, with the numbers behind it.
-
-    Build one with the constructors of this module rather than directly. ``inputs`` maps a
-    bilingual label to ``(array, unit)`` for explanations; ``violations`` maps a child-table name
-    (``"tasks"``, ``"staff"``, ``"facilities"``, ``"plaques"``…) to a boolean mask over its rows
-    marking the offending records.
-    """
-
-    __slots__ = ("result", "measured", "required", "unit", "op", "inputs", "violations", "indicator", "note", "low",
-                 "high")
-
-    def __init__(self, result: Tri | None, *, measured: Any = None, required: Any = None, unit: str = "",
-                 op: str = "", inputs: Mapping[str, tuple[np.ndarray, str]] | None = None,
-                 violations: Mapping[str, np.ndarray] | None = None, indicator: bool = False, note: str = ""):
-        self.result = result
-        self.measured = measured
-        self.required = required
-        self.unit = unit
-        self.op = op
-        self.inputs = dict(inputs or {})
-        self.violations = dict(violations or {})
-        self.indicator = indicator
-        self.note = note
-        self.low = self.high = None
-
-    def __len__(self) -> int:
-        return len(self.result) if self.result is not None else len(self.measured)
-
-    def __bool__(self) -> bool:  # an outcome is there or not (``if block.outcome``), whatever its length
-        return True
 
 
 def at_least(measured: Any, required: Any, *, unit: str = "", inputs: Mapping | None = None,
@@ -299,20 +167,20 @@ def at_least(measured: Any, required: Any, *, unit: str = "", inputs: Mapping | 
     >>> o.result.states(), o.required.tolist()
     (['true', 'false'], [25.0, 8.0])
     """
-    t = compare(measured, required, ">=") if result is None else result
+    t = compare(measured, required, Relation.AT_LEAST) if result is None else result
     if isinstance(measured, Range) or isinstance(required, Range):
-        measured, required = _shown(measured, required, t, ">=")
-    return Outcome(t, measured=np.asarray(measured, float), required=required, unit=unit, op=">=",
+        measured, required = _shown(measured, required, t, Relation.AT_LEAST)
+    return Outcome(t, measured=np.asarray(measured, float), required=required, unit=unit, op=Relation.AT_LEAST,
                    inputs=inputs, note=note)
 
 
 def at_most(measured: Any, limit: Any, *, unit: str = "", inputs: Mapping | None = None, note: str = "",
             result: Tri | None = None) -> Outcome:
     """PASS where ``measured <= limit``; the excess is ``measured - limit``. *result* as in :func:`at_least`."""
-    t = compare(measured, limit, "<=") if result is None else result
+    t = compare(measured, limit, Relation.AT_MOST) if result is None else result
     if isinstance(measured, Range) or isinstance(limit, Range):
-        measured, limit = _shown(measured, limit, t, "<=")
-    return Outcome(t, measured=np.asarray(measured, float), required=limit, unit=unit, op="<=", inputs=inputs,
+        measured, limit = _shown(measured, limit, t, Relation.AT_MOST)
+    return Outcome(t, measured=np.asarray(measured, float), required=limit, unit=unit, op=Relation.AT_MOST, inputs=inputs,
                    note=note)
 
 
@@ -325,12 +193,12 @@ def between(measured: Any, low: Any, high: Any, *, unit: str = "", inputs: Mappi
     ['false', 'true', 'false']
     """
     m = np.asarray(measured, float)
-    t = (compare(m, low, ">=") & compare(m, high, "<=")) if result is None else result
+    t = (compare(m, low, Relation.AT_LEAST) & compare(m, high, Relation.AT_MOST)) if result is None else result
     lo = np.broadcast_to(np.asarray(low, float), m.shape)
     hi = np.broadcast_to(np.asarray(high, float), m.shape)
     with np.errstate(invalid="ignore"):
         bound = np.where(m < lo, lo, hi)
-    o = Outcome(t, measured=m, required=bound, unit=unit, op="between", inputs=inputs, note=note)
+    o = Outcome(t, measured=m, required=bound, unit=unit, op=Relation.BETWEEN, inputs=inputs, note=note)
     o.low, o.high = lo, hi
     return o
 
@@ -338,7 +206,7 @@ def between(measured: Any, low: Any, high: Any, *, unit: str = "", inputs: Mappi
 def condition(result: Tri, *, measured: Any = None, required: Any = None, unit: str = "",
               inputs: Mapping | None = None, violations: Mapping | None = None, note: str = "") -> Outcome:
     """PASS where *result* is true, FAIL where false, UNKNOWN where unknown."""
-    return Outcome(result, measured=measured, required=required, unit=unit, op="condition", inputs=inputs,
+    return Outcome(result, measured=measured, required=required, unit=unit, op=Relation.CONDITION, inputs=inputs,
                    violations=violations, note=note)
 
 
@@ -353,7 +221,7 @@ def no_violations(table: str, offending: Tri, owners: "ChildInputs", *, inputs: 
     res = owners.none(offending)
     count = owners.count(offending.is_true)
     count = np.where(owners.known, count, np.nan)
-    return Outcome(res, measured=count, required=0.0, unit="", op="none", inputs=inputs,
+    return Outcome(res, measured=count, required=0.0, unit="", op=Relation.NONE, inputs=inputs,
                    violations={table: offending.is_true}, note=note)
 
 
@@ -377,7 +245,7 @@ def when(cond: Tri, then: Tri, otherwise: Tri) -> Tri:
 def measure(value: Any, *, unit: str = "", inputs: Mapping | None = None, note: str = "") -> Outcome:
     """An indicator: a measured value with no pass or fail (NaN is UNKNOWN)."""
     v = np.asarray(value, dtype=np.float64)
-    return Outcome(Tri(np.ones(v.shape, bool), ~np.isnan(v)), measured=v, unit=unit, op="measure", inputs=inputs,
+    return Outcome(Tri(np.ones(v.shape, bool), ~np.isnan(v)), measured=v, unit=unit, op=Relation.MEASURE, inputs=inputs,
                    indicator=True, note=note)
 
 

@@ -380,7 +380,7 @@ def _expectations(report: Any, expected: Mapping[str, Any], first: str, problems
 
 
 def _subject(report: Any, rule_id: str, community: str) -> str:
-    b = report._block(rule_id)
+    b = report.verdicts(rule_id)
     if b.level is Level.COMMUNITY:
         return community
     return community[:b.level.digits] + "0" * (12 - b.level.digits)

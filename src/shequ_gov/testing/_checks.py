@@ -20,7 +20,7 @@ from .. import _schema as S
 from .._errors import PolicyError
 from .._monotone import CHILD_NUMERIC_INPUTS, MONOTONE_INPUTS, NUMERIC_INPUTS, input_problem
 from .._policy import Policy
-from .._vocab import Level, Status
+from .._vocab import STATUSES, Level, Status
 from ._sample import sample_document
 
 __all__ = ["PERTURBATIONS", "all_checks", "check_policy", "parametrize_with_checks"]
@@ -135,14 +135,14 @@ def _verdicts(policy: Policy, doc: Mapping, as_of: dt.date = AS_OF, mode: str = 
 
     report = sg.evaluate(sg.Dataset.from_dict(doc), policy, as_of=as_of, mode=mode)
     out: dict[tuple[str, int], int] = {}
-    for b in report._blocks:
-        inc = np.flatnonzero(b.included)
-        for code, s in zip(b.codes[inc].tolist(), b.status[inc].tolist()):
-            out[(b.rule.id, code)] = s
+    for rid in report.rule_ids:
+        v = report.verdicts(rid)
+        for code, s in zip(v.codes.tolist(), v.status.tolist()):
+            out[(rid, code)] = s
     return out
 
 
-_S = list(Status)
+_S = STATUSES
 
 
 def _describe(diffs: list[str], limit: int = 8) -> str:
@@ -363,14 +363,14 @@ def check_unit_invariance(policy: Policy) -> None:
     _compare(_verdicts(policy, doc), _verdicts(policy, _rewrite_units(doc)), "writing the data in other units")
     report = sg.evaluate(sg.Dataset.from_dict(doc), policy, as_of=AS_OF, mode="what-if")
     problems = []
-    for b in report._blocks:
-        o = b.outcome
-        if o is None or o.op not in (">=", "<="):
+    for rid in report.rule_ids:
+        b = report.verdicts(rid)
+        if b.relation is None or not b.relation.compares:
             continue
         try:
-            dim = ureg.Unit(o.unit).dimensionality if o.unit else ureg.dimensionless.dimensionality
+            dim = ureg.Unit(b.unit).dimensionality if b.unit else ureg.dimensionless.dimensionality
         except Exception:
-            problems.append(f"{b.rule.id}: its outcome unit {o.unit!r} does not parse")
+            problems.append(f"{b.rule.id}: its outcome unit {b.unit!r} does not parse")
             continue
         dims = []
         for name in b.rule.parameters:
@@ -378,7 +378,7 @@ def check_unit_invariance(policy: Policy) -> None:
             if p.values and not isinstance(p.values[0].value, tuple):  # list parameters have no dimension
                 dims.append(ureg.Unit(p.unit).dimensionality if p.unit else ureg.dimensionless.dimensionality)
         if dims and dim not in dims:
-            problems.append(f"{b.rule.id}: compares values in {o.unit or 'plain numbers'} against parameters in "
+            problems.append(f"{b.rule.id}: compares values in {b.unit or 'plain numbers'} against parameters in "
                             + ", ".join(policy.parameters[n].unit for n in b.rule.parameters))
     assert not problems, "unit problems:\n  " + "\n  ".join(problems)
 
@@ -410,7 +410,8 @@ def check_parameters_read(policy: Policy) -> None:
 
     report = sg.evaluate(sg.Dataset.from_dict(_doc(policy, seed=8)), policy, as_of=AS_OF, mode="what-if")
     problems = []
-    for b in report._blocks:
+    for rid in report.rule_ids:
+        b = report.verdicts(rid)
         if b.error is not None:
             problems.append(f"{b.rule.id}: {b.error}")
         elif b.parameters_read is not None:

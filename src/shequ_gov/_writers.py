@@ -1,0 +1,339 @@
+"""The report's writers: JSON, CSV (plain and for spreadsheets), Arrow batches, the findings table.
+
+Everything here streams from a report's status and value columns a bounded number of verdicts at a
+time (:func:`verdict_chunks`); text is assembled per distinct value, not per verdict. The report's
+``to_json``/``to_csv``/``to_arrow``/``to_parquet`` and :attr:`~shequ_gov.Report.findings` call in here.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
+
+import attrs
+import numpy as np
+
+from ._codes import SCALE
+from ._policy import _unit_display
+from ._table import Table
+from ._verdict import Block
+from ._vocab import STATUSES, Level
+
+if TYPE_CHECKING:
+    from ._report import Report
+
+#: The schema id written at the head of a report's JSON.
+REPORT_SCHEMA = "shequ-gov-report/1"
+
+
+#: The columns of the findings table and of the plain CSV.
+FINDINGS_COLUMNS = ("code", "level", "policy", "rule", "strength", "status", "measured", "required", "unit",
+                    "shortfall")
+
+
+@attrs.frozen
+class _Column:
+    zh: str
+    en: str
+
+
+#: The columns of the spreadsheet CSV (``to_csv(excel=True)``).
+EXCEL_COLUMNS = (
+    _Column("代码", "code"), _Column("名称", "name"), _Column("省", "province"), _Column("市", "city"),
+    _Column("区县", "district"), _Column("街道", "street"), _Column("层级", "level"), _Column("政策", "policy"),
+    _Column("规则", "rule"), _Column("规则名称", "rule title"), _Column("强度", "strength"),
+    _Column("结论", "status"), _Column("测得值", "measured"), _Column("要求", "required"), _Column("单位", "unit"),
+    _Column("差距", "shortfall"),
+)
+
+
+_CHUNK = 1 << 16
+
+
+class _Findings(Table):
+    """The findings table of a report, streamed from its columns (see :attr:`Report.findings`)."""
+
+    def __init__(self, report: Report):
+        self._report = report
+
+    @property
+    def columns(self) -> dict[str, Any]:  # type: ignore[override]
+        cols: dict[str, Any] = {k: [] for k in FINDINGS_COLUMNS}
+        parts: dict[str, list] = {k: [] for k in cols}
+        for b, sl, vals in verdict_chunks(self._report):
+            n = len(sl)
+            parts["code"].append(np.char.zfill(b.codes[sl].astype("U12"), 12))
+            parts["status"].append(_STATUS_NAMES[b.status[sl]])
+            for k in ("measured", "required", "shortfall"):
+                parts[k].append(vals[k] if vals[k] is not None else np.full(n, np.nan))
+            for k, v in (("level", b.level.value), ("policy", b.policy.id), ("rule", b.rule.id),
+                         ("strength", b.rule.strength), ("unit", b.outcome.unit if b.outcome else "")):
+                parts[k].append(np.full(n, v, dtype=object))
+        if parts["code"]:
+            cols = {k: np.concatenate(parts[k]) for k in cols}
+        return cols
+
+    def __len__(self) -> int:
+        return len(self._report)
+
+    def rows(self) -> Iterator[dict[str, Any]]:
+        """The verdicts, one dict each, produced a bounded number at a time."""
+        for b, sl, vals in verdict_chunks(self._report):
+            n = len(sl)
+            nan = [np.nan] * n
+            cols = [[f"{c:012d}" for c in b.codes[sl].tolist()], [b.level.value] * n, [b.policy.id] * n,
+                    [b.rule.id] * n, [b.rule.strength] * n, _STATUS_NAMES[b.status[sl]].tolist()]
+            cols += [vals[k].tolist() if vals[k] is not None else nan for k in ("measured", "required")]
+            cols += [[b.outcome.unit if b.outcome else ""] * n,
+                     vals["shortfall"].tolist() if vals["shortfall"] is not None else nan]
+            for values in zip(*cols):
+                yield dict(zip(FINDINGS_COLUMNS, values))
+
+    def to_csv(self, path: str | os.PathLike[str] | None = None) -> str | None:
+        """The findings as CSV, streamed (the same bytes as :meth:`Report.to_csv`)."""
+        return self._report.to_csv(path)
+
+
+_STATUS_NAMES = np.array([s.value for s in STATUSES], dtype=object)
+
+
+class _CodeStrings:
+    """12-digit code strings (with a fixed prefix and suffix) of subjects, built once per code array."""
+
+    def __init__(self, prefix: str, suffix: str):
+        self._prefix, self._suffix = prefix, suffix
+        self._cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def __call__(self, codes: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        hit = self._cache.get(id(codes))
+        if hit is None or hit[0] is not codes:
+            text = np.empty(len(codes), dtype=object)
+            p, q = self._prefix, self._suffix
+            text[:] = [f"{p}{c:012d}{q}" for c in codes.tolist()]
+            hit = self._cache[id(codes)] = (codes, text)
+        return hit[1][rows]
+
+
+def _distinct(values: np.ndarray | None, fmt: Callable[[float], str], absent: str) -> tuple[np.ndarray, np.ndarray]:
+    """(text of each distinct value, index of each value's text): every distinct value is formatted once."""
+    if values is None:
+        return np.array([absent], dtype=object), np.zeros(0, np.int64)
+    uniq, inv = np.unique(values, return_inverse=True)
+    text = np.empty(len(uniq), dtype=object)
+    text[:] = [fmt(u) for u in uniq.tolist()]
+    return text, inv.reshape(-1)
+
+
+def _combine(parts: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    """The concatenation, row by row, of texts chosen by index from each part, as an object array.
+
+    Rows with the same combination of indices share one string, built once: most verdicts of a rule
+    differ only in their code.
+    """
+    n = max(len(idx) for _, idx in parts)
+    key = np.zeros(n, np.int64)
+    for text, idx in parts:
+        key *= len(text)
+        if len(idx):
+            key += idx
+    uniq, inv = np.unique(key, return_inverse=True)
+    digits = []
+    rest = uniq.copy()
+    for text, _ in reversed(parts):
+        digits.append(text[rest % len(text)])
+        rest //= len(text)
+    digits.reverse()
+    out = digits[0]
+    for d in digits[1:]:
+        out = out + d
+    return out[inv.reshape(-1)]
+
+
+def _interleave(*columns: np.ndarray) -> str:
+    """The rows' pieces joined in row order (column pieces of row 0, then of row 1, …) as one string."""
+    out = np.empty(len(columns[0]) * len(columns), dtype=object)
+    for j, c in enumerate(columns):
+        out[j::len(columns)] = c
+    return "".join(out.tolist())
+
+
+def _rounder(decimals: int) -> Callable[[float], str]:
+    def fmt(v: float) -> str:
+        if v != v:
+            return ""
+        t = f"{v:.{decimals}f}"
+        if "." in t:
+            t = t.rstrip("0").rstrip(".")
+        return "0" if t in ("-0", "") else t
+
+    return fmt
+
+
+def _csv_line(cells: Sequence[str], end: str = "\n") -> str:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator=end).writerow(cells)
+    return buf.getvalue()
+
+
+def _csv_cell(text: str) -> str:
+    """One text field as the csv module writes it in a row of several (quoted only when needed)."""
+    return _csv_line([text, "x"], "\n")[:-3]
+
+
+def _require(module: str, extra: str) -> Any:
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise ImportError(f"this needs {module}: pip install 'shequ-gov[{extra}]'") from None
+
+
+def _arrow_schema() -> Any:
+    pa = _require("pyarrow", "arrow")
+    text = pa.dictionary(pa.int32(), pa.string())
+    return pa.schema([("policy", text), ("rule", text), ("code", text), ("status", text),
+                      ("measured", pa.float64()), ("required", pa.float64()), ("shortfall", pa.float64()),
+                      ("unit", text), ("strength", text), ("level", text)])
+
+
+def _names_of(st: Any, codes: np.ndarray, community: bool = False) -> np.ndarray:
+    """Names of the regions (or communities) with *codes*, vectorised ("" where there is none)."""
+    table = st.communities if community else st.regions
+    known = table["code"]
+    pos = np.searchsorted(known, codes)
+    pos_c = np.minimum(pos, max(len(known) - 1, 0))
+    found = (pos < len(known)) & (known[pos_c] == codes) if len(known) else np.zeros(len(codes), bool)
+    names = np.asarray(table["name"], dtype=object)
+    out = np.full(len(codes), "", dtype=object)
+    out[found] = names[pos_c[found]]
+    return out
+
+
+def _name_of(st: Any, code: int) -> str:
+    row = st.region_row(code)
+    return st.regions["name"][row] if row >= 0 else ""
+
+
+def _num(v: float) -> str:
+    return str(int(v)) if float(v).is_integer() and abs(v) < 2**53 else repr(float(v))
+
+
+def _clean(d: dict) -> dict:
+    return {k: (None if isinstance(v, float) and v != v else v) for k, v in d.items()}
+
+
+def _rule_doc(b: Block) -> dict[str, Any]:
+    r = b.rule
+    return {"id": r.id, "policy": b.policy.id, "title": {"zh": r.title_zh, "en": r.title_en}, "level": r.level.value,
+            "kind": r.kind, "strength": r.strength, "from": r.start.isoformat(),
+            "until": r.end.isoformat() if r.end else None,
+            "area_types": sorted(a.value for a in r.area_types) if r.area_types else None, "scope": r.scope,
+            "unit": b.outcome.unit if b.outcome else None, "error": b.error,
+            "citation": {"source": r.citation.source.describe(), "quote": r.citation.quote}}
+
+
+def verdict_chunks(report: "Report", chunk: int = 0) -> Iterator[tuple[Block, np.ndarray, dict[str, np.ndarray | None]]]:
+    """(block, included rows, {measured, required, shortfall}) for at most *chunk* (default ``_CHUNK``) verdicts at a time."""
+    size = chunk or _CHUNK
+    for b in report._blocks:
+        inc = np.flatnonzero(b.included)
+        if not len(inc):
+            continue
+        full = {"measured": b.measured(), "required": b.required(), "shortfall": b.shortfall()}
+        for a in range(0, len(inc), size):
+            sl = inc[a:a + size]
+            yield b, sl, {k: (v[sl] if v is not None else None) for k, v in full.items()}
+
+
+def json_chunks(report: "Report") -> Iterator[str]:
+    enc = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+    yield '{"schema":' + enc(REPORT_SCHEMA) + ',\n"metadata":' + enc(report.metadata()) + ',\n"rules":['
+    yield ",".join("\n" + enc(_rule_doc(b)) for b in report._blocks)
+    yield '],\n"summary":['
+    yield ",".join("\n" + enc(_clean(r)) for r in report.summary().rows())
+    yield '],\n"findings":['
+    codes = _CodeStrings(',\n{"code":"', '",')
+    first = True
+    for b, sl, vals in verdict_chunks(report):
+        head = f'"rule":{enc(b.rule.id)},"status":'
+        pre = np.array([f'{head}"{s.value}"' for s in STATUSES], dtype=object)
+        parts = [(pre, b.status[sl])]
+        for key, tail in (("measured", ""), ("required", ""), ("shortfall", "}")):
+            parts.append(_distinct(vals[key], lambda x, k=key, t=tail: ("" if x != x else f',"{k}":{_num(x)}') + t,
+                                   tail))
+        text = _interleave(codes(b.codes, sl), _combine(parts))
+        yield text[1:] if first else text  # every finding but the first follows a comma
+        first = False
+    yield "]}\n"
+
+
+def csv_chunks(report: "Report") -> Iterator[str]:
+    yield _csv_line(FINDINGS_COLUMNS)
+    codes = _CodeStrings("", "")
+    for b, sl, vals in verdict_chunks(report):
+        mid = _csv_line([b.level.value, b.policy.id, b.rule.id, b.rule.strength])[:-1]
+        pre = np.array([f",{mid},{_csv_cell(s.value)}," for s in STATUSES], dtype=object)
+        unit = _csv_cell(b.outcome.unit if b.outcome else "")
+        parts = [(pre, b.status[sl])]
+        for key, tail in (("measured", ","), ("required", f",{unit},"), ("shortfall", "\n")):
+            v = vals[key]
+            parts.append(_distinct(v, lambda x, t=tail: ("" if x != x else _num(x)) + t, tail))
+        yield _interleave(codes(b.codes, sl), _combine(parts))
+
+
+def excel_chunks(report: "Report", zh_status: bool) -> Iterator[str]:
+    st = report.dataset._st
+    names = [f"{c.zh} / {c.en}" for c in EXCEL_COLUMNS]
+    yield "\ufeff" + _csv_line(names, "\r\n")
+    codes = _CodeStrings("", ",")
+    ancestry: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    for b, sl, vals in verdict_chunks(report):
+        hit = ancestry.get(id(b.codes))
+        if hit is None or hit[0] is not b.codes:
+            cols = [_names_of(st, b.codes, community=b.level is Level.COMMUNITY)]
+            for lv in list(Level)[:4]:
+                s = SCALE[lv.depth]
+                anc = (b.codes // s) * s
+                own = anc == b.codes
+                cols.append(np.where(own, "", _names_of(st, anc)) if lv.depth < b.level.depth else
+                            np.full(len(b.codes), "", dtype=object))
+            text = np.empty(len(b.codes), dtype=object)
+            text[:] = [",".join(map(_csv_cell, t)) for t in zip(*[c.tolist() for c in cols])]
+            hit = ancestry[id(b.codes)] = (b.codes, text)
+        unit_label, decimals = _unit_display(b.outcome.unit if b.outcome else "")
+        mid = _csv_line([b.level.zh, b.policy.id, b.rule.id, b.rule.title_zh, b.rule.strength], "")
+        pre = np.array([f",{mid},{_csv_cell(s.zh if zh_status else s.value)}," for s in STATUSES], dtype=object)
+        rows = codes(b.codes, sl)
+        fmt = _rounder(decimals)
+        parts = [(pre, b.status[sl])]
+        for key, tail in (("measured", ","), ("required", f",{_csv_cell(unit_label)},"), ("shortfall", "\r\n")):
+            parts.append(_distinct(vals[key], lambda x, t=tail: fmt(x) + t, tail))
+        yield _interleave(rows, hit[1][sl], _combine(parts))
+
+
+# --- columnar exports ---------------------------------------------------------------------------
+def arrow_batches(report: "Report") -> Iterator[Any]:
+    pa = _require("pyarrow", "arrow")
+    code_dicts: dict[int, tuple[np.ndarray, Any]] = {}
+    statuses = pa.array([s.value for s in STATUSES], pa.string())
+    for b, sl, vals in verdict_chunks(report, chunk=1 << 22):  # a rule at a time: one code dictionary each
+        hit = code_dicts.get(id(b.codes))
+        if hit is None or hit[0] is not b.codes:
+            hit = code_dicts[id(b.codes)] = (b.codes, pa.array([f"{c:012d}" for c in b.codes.tolist()],
+                                                                 pa.string()))
+        n = len(sl)
+        const = lambda v: pa.DictionaryArray.from_arrays(  # noqa: E731
+            pa.array(np.zeros(n, np.int32)), pa.array([v], pa.string()))
+        num = lambda v: pa.array(np.full(n, np.nan) if v is None else v,  # noqa: E731
+                                 mask=np.isnan(v) if v is not None else np.ones(n, bool))
+        yield pa.record_batch([
+            const(b.policy.id), const(b.rule.id),
+            pa.DictionaryArray.from_arrays(pa.array(sl.astype(np.int32)), hit[1]),
+            pa.DictionaryArray.from_arrays(pa.array(b.status[sl].astype(np.int32)), statuses),
+            num(vals["measured"]), num(vals["required"]), num(vals["shortfall"]),
+            const(b.outcome.unit if b.outcome else ""), const(b.rule.strength), const(b.level.value),
+        ], schema=_arrow_schema())
