@@ -136,3 +136,14 @@ def test_a_broken_case_file_prints_one_short_message(tmp_path, content, expected
                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert run.returncode != 0 and expected in run.stdout
     assert len(run.stdout.splitlines()) < 15 and "Traceback" not in run.stdout and "_pytest" not in run.stdout
+
+
+def test_a_rule_that_cannot_fail_on_sample_data_is_named(toy_policy):
+    """check_every_verdict_reached: a threshold of 0 m² never fails, and the check says so, naming the rule."""
+    T.check_every_verdict_reached(toy_policy)
+    lax = toy_policy.with_parameters({"min_area": "0 m**2"}, reason="a threshold no community can miss")
+    with pytest.raises(AssertionError, match=r"toy\.area: never fail on 600 sample communities"):
+        T.check_every_verdict_reached(lax)
+    T.check_every_verdict_reached(lax, except_rules=["toy.area"])
+    with pytest.raises(AssertionError, match="except_rules names no rule of toy: toy.aera"):
+        T.check_every_verdict_reached(lax, except_rules=["toy.aera"])

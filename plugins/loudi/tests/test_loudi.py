@@ -10,7 +10,6 @@ import tomllib
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 import shequ_gov as sg
 from shequ_gov.testing import normalise_text, plugin_tests, source_dirs
@@ -175,14 +174,7 @@ class TestWholeColumns:
 
     def test_every_rule_passes_fails_and_is_unknown_somewhere_on_generated_data(self):
         """On the conformance kit's sample data no rule raises, and each meets PASS, FAIL and UNKNOWN."""
-        from shequ_gov.testing import sample_document
+        from shequ_gov.testing import check_every_verdict_reached
 
-        ds = sg.Dataset.from_dict(sample_document(policy.jurisdiction, n=600, seed=11))
-        cols = sg.evaluate(ds, "loudi", as_of="2024-06-30", mode="what-if").findings.columns
-        seen = {}
-        for rid, status in zip(cols["rule"], cols["status"]):
-            seen.setdefault(rid, set()).add(status)
-        assert sorted(seen) == sorted(r.id for r in policy.rules)
-        for rid, statuses in seen.items():
-            assert "error" not in statuses, rid
-            assert {"pass", "fail", "unknown"} <= statuses, (rid, statuses)
+        assert all(r.level is sg.Level.COMMUNITY for r in policy.rules)
+        check_every_verdict_reached(policy)

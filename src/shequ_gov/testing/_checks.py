@@ -13,7 +13,6 @@ import copy
 import datetime as dt
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
-import attrs
 import numpy as np
 
 from .. import _schema as S
@@ -420,6 +419,39 @@ def check_parameters_read(policy: Policy) -> None:
                 problems.append(f"{b.rule.id}: declares {', '.join(unread)} but never reads it; remove it from "
                                 "the rule's `parameters` or use it")
     assert not problems, "rules and their parameters disagree:\n  " + "\n  ".join(problems)
+
+
+def check_every_verdict_reached(policy: Policy, *, n: int = 600, seed: int = 11, as_of: dt.date | str = AS_OF,
+                                except_rules: Iterable[str] = ()) -> None:
+    """On the kit's sample data (*n* communities in the policy's jurisdiction, what-if mode) no rule
+    raises, and every community-level rule reaches PASS, FAIL and UNKNOWN somewhere (an indicator:
+    MEASURED and UNKNOWN).
+
+    A rule that only ever passes on varied data is usually misencoded (a threshold in the wrong unit,
+    a condition that cannot be false). Not part of :func:`all_checks` (a toy policy may legitimately
+    judge too little to vary); call it from a plug-in's tests. *except_rules* names rules that cannot
+    reach every verdict on such data, each for a reason the caller states in a comment.
+    """
+    import shequ_gov as sg
+
+    ds = sg.Dataset.from_dict(sample_document(policy.jurisdiction, n=n, seed=seed))
+    report = sg.evaluate(ds, policy, as_of=as_of, mode="what-if")
+    skip = set(except_rules)
+    unknown = sorted(skip - {r.id for r in policy.rules})
+    assert not unknown, f"except_rules names no rule of {policy.id}: {', '.join(unknown)}"
+    problems = []
+    for rid in report.rule_ids:
+        v = report.verdicts(rid)
+        seen = {s for s, k in v.counts().items() if k}
+        if Status.ERROR in seen:
+            problems.append(f"{rid}: ERROR on {v.count(Status.ERROR)} units ({v.error})")
+        elif v.level is Level.COMMUNITY and rid not in skip:
+            want = ({Status.MEASURED, Status.UNKNOWN} if v.rule.kind == "indicator"
+                    else {Status.PASS, Status.FAIL, Status.UNKNOWN})
+            if not want <= seen:
+                problems.append(f"{rid}: never {', '.join(sorted(s.value for s in want - seen))} on {n} sample "
+                                f"communities (seen: {', '.join(sorted(s.value for s in seen))})")
+    assert not problems, "rules that do not reach every verdict on sample data:\n  " + "\n  ".join(problems)
 
 
 def _decided_checks() -> tuple:

@@ -14,7 +14,6 @@ import copy
 import datetime as dt
 from typing import Any
 
-import numpy as np
 
 from .._policy import Policy
 from .._schema import COMMUNITY_COLUMNS, FACILITY_FIELDS, REGION_FIELDS, STAFF_FIELDS, TAG_LISTS, TASK_FIELDS

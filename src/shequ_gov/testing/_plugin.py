@@ -153,6 +153,22 @@ def check_cases(policy: Policy, root: str | Path | None = None) -> None:
     assert not problems, "\n  ".join(problems)
 
 
+def edited_policy(policy: Policy, old: str, new: str, directory: str | Path) -> Policy:
+    """*policy* loaded again from a copy of its data file in which the text *old* (found exactly once)
+    is written *new*, with the same rule functions — to test that a value is read from ``policy.toml``.
+
+    >>> changed = edited_policy(policy, "value = 18\\n", "value = 12\\n", tmp_path)  # doctest: +SKIP
+    """
+    assert policy.path is not None, f"policy {policy.id!r} was not loaded from a data file"
+    text = Path(policy.path).read_text(encoding="utf-8")
+    n = text.count(old)
+    assert n == 1, f"{old!r} occurs {n} times in {policy.path}, expected exactly once: quote more of its line"
+    path = Path(directory) / Path(policy.path).name
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return Policy.from_toml(path, [r.function for r in policy.rules if r.function is not None],
+                            version=policy.version, distribution=policy.distribution)
+
+
 PLUGIN_CHECKS: tuple[Callable[..., None], ...] = (check_quotes, check_catalogue, check_entry_point, check_cases)
 
 
