@@ -369,9 +369,32 @@ def spreadsheet() -> dict:
     return out
 
 
+def _session_cpu_s(session: int) -> float | None:
+    """CPU seconds (user + system) used so far by the live processes of a session (Linux /proc; else None)."""
+    total, tick = 0, os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    try:
+        pids = [p for p in os.listdir("/proc") if p.isdigit()]
+    except OSError:
+        return None
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == session:  # fields after the name: state, ppid, pgrp, session, …
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
+
+
 def service() -> dict:
     """The HTTP service on loopback: single-community POST /evaluate (all five policies, what-if) at
-    concurrency 1 (one worker) and 32 (two workers), and a 2,000-community city document."""
+    concurrency 1 (one worker) and 32 (two workers), and a 2,000-community city document.
+
+    The load generator is lean (raw asyncio sockets, keep-alive, request bytes built once) and runs on
+    the same machine: its own CPU per request, and the server's (all its processes), are recorded.
+    Every answer must be 200, carry its request's id and be byte for byte ``Report.to_json`` of the
+    same evaluation done in-process."""
     import shequ_gov as sg
     from shequ_gov.server._run import load, running
 
@@ -381,24 +404,38 @@ def service() -> dict:
         return json.dumps({"dataset": ds.to_dict(), "as_of": AS_OF.isoformat(), "policies": pols, **kw},
                           ensure_ascii=False).encode("utf-8")
 
+    def expected(doc: bytes) -> bytes:
+        d = json.loads(doc)
+        return sg.evaluate(sg.Dataset.from_dict(d["dataset"]), pols, as_of=AS_OF, mode=d["mode"]).to_json().encode()
+
+    def measured(url: str, info: dict, doc: bytes, n: int, conc: int, expect: bytes) -> dict:
+        cpu0 = _session_cpu_s(info["session"])
+        r = load(url, doc, n, conc, expect=expect)
+        cpu1 = _session_cpu_s(info["session"])
+        r.pop("ids")
+        if cpu0 is not None and cpu1 is not None:
+            r["server_cpu_ms_per_request"] = round((cpu1 - cpu0) / n * 1000, 2)
+        return r
+
     one = body(sg.synth.generate(1, seed=0), mode="what-if")
+    one_answer = expected(one)
     city_ds = sg.synth.generate(2000, seed=1)
-    out: dict = {"policies": pols}
-    with running(["--workers", "1"]) as url:
-        load(url, one, 20, 1)  # warm up
-        c1 = load(url, one, 300, 1)
+    out: dict = {"policies": pols, "answer_bytes": len(one_answer)}
+    info: dict = {}
+    with running(["--workers", "1"], info=info) as url:
+        load(url, one, 20, 1, expect=one_answer)  # warm up
+        c1 = measured(url, info, one, 300, 1, one_answer)
         city = {}
         for mode in ("jurisdiction", "what-if"):
             doc = body(city_ds, mode=mode)
-            load(url, doc, 1, 1)
-            runs = [load(url, doc, 1, 1)["p50_ms"] for _ in range(3)]
+            answer = expected(doc)
+            load(url, doc, 1, 1, expect=answer)
+            runs = [load(url, doc, 1, 1, expect=answer)["p50_ms"] for _ in range(3)]
             city[mode] = {"body_mb": round(len(doc) / 2**20, 2), "best_s": round(min(runs) / 1000, 3),
                           "median_s": round(sorted(runs)[1] / 1000, 3)}
-    with running(["--workers", "2"]) as url:
-        load(url, one, 64, 32)  # warm up both workers
-        c32 = load(url, one, 2000, 32)
-    for d in (c1, c32):
-        d.pop("ids")
+    with running(["--workers", "2"], info=info) as url:
+        load(url, one, 64, 32, expect=one_answer)  # warm up both workers
+        c32 = measured(url, info, one, 2000, 32, one_answer)
     out.update({"c1": c1, "c32_2workers": c32, "city": city, "communities_city": len(city_ds)})
     return out
 

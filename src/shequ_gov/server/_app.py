@@ -3,7 +3,8 @@
 Every answer is JSON. Bad JSON is 400; a request or dataset with problems is 422 with every
 problem (exactly ``ValidationError.problems``); an unknown policy, parameter, rule or code is 404
 with a did-you-mean; a body over the limit is 413 before it is read whole. Loading, evaluating and
-serialising run in a worker thread, so the event loop keeps answering (``/healthz``) meanwhile.
+serialising a large document run in a worker thread, so the event loop keeps answering (``/healthz``)
+meanwhile; a small one (a few milliseconds of work) is answered on the loop, sparing the thread hop.
 No traceback ever reaches a client: an unexpected fault is logged on the server and answered 500.
 """
 
@@ -42,6 +43,8 @@ DEFAULT_MAX_BODY = 64 * 2**20
 CONFIG_ENV = "SHEQU_GOV_SERVE_CONFIG"
 #: Worker threads for evaluation per process (see _Service.cpu).
 CPU_THREADS = 2
+#: Bodies smaller than this are answered on the event loop, larger ones in a worker thread (see _Service.handle).
+INLINE_BYTES = 2**16
 _log = logging.getLogger("shequ_gov.server")
 _JSON = "application/json"
 
@@ -135,8 +138,8 @@ class _Service:
                                                  f"(served: {', '.join(self.policies) or 'none'})")
         return p
 
-    async def body(self, request: Request) -> dict[str, Any]:
-        """The request's JSON object, read within the size limit."""
+    async def read(self, request: Request) -> bytes:
+        """The request's body, read within the size limit."""
         declared = request.headers.get("content-length")
         limit = self.max_body
         if declared is not None and declared.isdigit() and int(declared) > limit:
@@ -152,10 +155,13 @@ class _Service:
                 chunks.append(chunk)
         except ClientDisconnect:
             raise _Answer(400, "incomplete body", "the client went away before sending the whole body") from None
-        raw = b"".join(chunks)
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+    @staticmethod
+    def parse(raw: bytes) -> dict[str, Any]:
+        """The body's JSON object; 400 for bad JSON, 422 for JSON that is not an object."""
         try:
-            # a large document takes a while to parse: not on the event loop
-            doc = _loads(raw) if size < 2**16 else await self.cpu(_loads, raw)
+            doc = _loads(raw)
         except UnicodeDecodeError as exc:
             raise _Answer(400, "malformed JSON", f"the body is not UTF-8: {exc}") from None
         except json.JSONDecodeError as exc:
@@ -166,6 +172,17 @@ class _Service:
             raise _Answer(422, "invalid request", "the body must be a JSON object",
                           [("", f"expected a JSON object, got {type(doc).__name__}")])
         return doc
+
+    async def handle(self, request: Request, work: Any) -> Response:
+        """Read the body and answer ``work(raw body, request id, start time)``: on the event loop for a
+        small body (a few milliseconds of work: a thread hop would cost more than it gives), in a
+        worker thread for a larger one, so that the loop keeps answering (``/healthz``) meanwhile."""
+        started = time.perf_counter()
+        raw = await self.read(request)
+        rid = request.state.request_id
+        if len(raw) < INLINE_BYTES:
+            return work(raw, rid, started)
+        return await self.cpu(work, raw, rid, started)
 
     def common(self, doc: dict[str, Any], allowed: tuple[str, ...]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         """Check the fields every POST shares; unknown keys and bad values become problems."""
@@ -191,12 +208,13 @@ class _Service:
         out["policies"] = names
         return out, problems
 
-    async def dataset(self, doc: Any, problems: list[tuple[str, str]]) -> Dataset | None:
+    @staticmethod
+    def dataset(doc: Any, problems: list[tuple[str, str]]) -> Dataset | None:
         """The request's dataset, its problems added to *problems*; raises 422 when there are any."""
         ds = None
         if doc is not None:
             try:
-                ds = await self.cpu(Dataset.from_dict, doc)
+                ds = Dataset.from_dict(doc)
             except ValidationError as exc:
                 problems.extend(exc.problems)
             except RecursionError:
@@ -206,12 +224,12 @@ class _Service:
                                                   "in the request", problems)
         return ds
 
-    def write_log(self, request: Request, kind: str, report: Any, started: float, extra: dict[str, Any],
+    def write_log(self, rid: str, kind: str, report: Any, started: float, extra: dict[str, Any],
                   md: dict[str, Any] | None = None) -> None:
         if self.log is None:
             return
         md = md or report.metadata()
-        self.log.write({"request_id": request.state.request_id, "kind": kind, "worker": os.getpid(),
+        self.log.write({"request_id": rid, "kind": kind, "worker": os.getpid(),
                         "dataset_sha256": md["dataset_sha256"], "communities": md["communities"],
                         "policies": md["policies"], "as_of": md["as_of"], "mode": md["mode"], **extra,
                         "verdicts": verdict_counts(report),
@@ -303,94 +321,91 @@ _SUMMARY_LEVELS = tuple(lv.value for lv in Level)
 
 async def post_evaluate(request: Request) -> Response:
     svc = _svc(request)
-    started = time.perf_counter()
-    doc = await svc.body(request)
-    args, problems = svc.common(doc, _EVALUATE_KEYS)
-    findings = doc.get("findings", "all")
-    if findings not in FINDINGS:
-        problems.append(("findings", f"expected one of: {', '.join(FINDINGS)}, got {findings!r}"))
-    level = doc.get("summary")
-    if level is not None and level not in _SUMMARY_LEVELS:
-        problems.append(("summary", f"expected null or a level ({', '.join(_SUMMARY_LEVELS)}), got {level!r}"))
-    ds = await svc.dataset(doc.get("dataset"), problems)
-    names = args["policies"]
-    pols = list(svc.policies.values()) if names is None else [svc.policy(n) for n in names]
 
-    def work() -> tuple[bytes, Any, dict[str, Any]]:
+    def work(raw: bytes, rid: str, started: float) -> Response:
+        doc = svc.parse(raw)
+        args, problems = svc.common(doc, _EVALUATE_KEYS)
+        findings = doc.get("findings", "all")
+        if findings not in FINDINGS:
+            problems.append(("findings", f"expected one of: {', '.join(FINDINGS)}, got {findings!r}"))
+        level = doc.get("summary")
+        if level is not None and level not in _SUMMARY_LEVELS:
+            problems.append(("summary", f"expected null or a level ({', '.join(_SUMMARY_LEVELS)}), got {level!r}"))
+        ds = svc.dataset(doc.get("dataset"), problems)
+        names = args["policies"]
+        pols = list(svc.policies.values()) if names is None else [svc.policy(n) for n in names]
         report = evaluate(ds, pols, as_of=args["as_of"], mode=args["mode"])
         text = report.to_json()
         if _NONFINITE.search(text):  # numbers past float range give no valid JSON: say so, not a 500
             raise _overflow()
-        # the metadata as written (for the decision log), without parsing the whole report
-        md = json.JSONDecoder().raw_decode(text, text.index('"metadata":') + len('"metadata":'))[0]
+        md = None
+        if svc.log is not None:  # the metadata as written, without parsing the whole report
+            md = json.JSONDecoder().raw_decode(text, text.index('"metadata":') + len('"metadata":'))[0]
         if findings == "all" and level is None:
-            return text.encode("utf-8"), report, md
-        out = json.loads(text)
-        if findings == "none":
-            out["findings"] = []
-        elif findings == "non_passing":
-            out["findings"] = [f for f in out["findings"] if f["status"] != "pass"]
-        if level is not None:
-            out["summary"] = [{k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()}
-                              for row in report.summary(level=level).rows()]
-        return _dumps(out), report, md
+            body = text.encode("utf-8")
+        else:
+            out = json.loads(text)
+            if findings == "none":
+                out["findings"] = []
+            elif findings == "non_passing":
+                out["findings"] = [f for f in out["findings"] if f["status"] != "pass"]
+            if level is not None:
+                out["summary"] = [{k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()}
+                                  for row in report.summary(level=level).rows()]
+            body = _dumps(out)
+        svc.write_log(rid, "evaluate", report, started, {"findings": findings}, md)
+        return Response(body, media_type=_JSON)
 
-    body, report, md = await svc.cpu(work)
-    await svc.cpu(svc.write_log, request, "evaluate", report, started, {"findings": findings}, md)
-    return Response(body, media_type=_JSON)
+    return await svc.handle(request, work)
 
 
 async def post_explain(request: Request) -> Response:
     svc = _svc(request)
-    started = time.perf_counter()
-    doc = await svc.body(request)
-    args, problems = svc.common(doc, _EXPLAIN_KEYS)
     from .._codes import normalize_code
 
-    code = doc.get("code")
-    if code is None:
-        problems.append(("code", "required: the division code of the community or region to explain"))
-    else:
-        try:
-            code = normalize_code(code) if isinstance(code, str) else None
-            if code is None:
-                problems.append(("code", f"expected a division code as a string, got {doc.get('code')!r}"))
-        except ValueError as exc:
-            problems.append(("code", str(exc)))
-            code = None
-    rule = doc.get("rule")
-    if not isinstance(rule, str) or not rule:
-        problems.append(("rule", f"required: a rule id such as 'loudi.staffing.ratio', got {rule!r}"))
-        rule = None
-    ds = await svc.dataset(doc.get("dataset"), problems)
-    assert ds is not None and code is not None and rule is not None
-    names = args["policies"]
-    served = list(svc.policies) if names is None else [svc.policy(n).id for n in names]
-    owner = svc.rule_owner.get(rule)
-    if owner is None or owner not in served:
-        known = [r for r, p in svc.rule_owner.items() if p in served]
-        raise _Answer(404, "unknown rule",
-                      f"no rule {rule!r} in {', '.join(served) or 'no policy'}{_hint(rule, known)}")
-    if code not in ds:
-        raise _Answer(404, "unknown code", f"no region or community with code {code} in the dataset")
-    pol = svc.policies[owner]
-
-    def work() -> tuple[Any, Any, bytes]:
-        report = evaluate(ds, [pol], as_of=args["as_of"], mode=args["mode"])
+    def work(raw: bytes, rid: str, started: float) -> Response:
+        doc = svc.parse(raw)
+        args, problems = svc.common(doc, _EXPLAIN_KEYS)
+        code = doc.get("code")
+        if code is None:
+            problems.append(("code", "required: the division code of the community or region to explain"))
+        else:
+            try:
+                code = normalize_code(code) if isinstance(code, str) else None
+                if code is None:
+                    problems.append(("code", f"expected a division code as a string, got {doc.get('code')!r}"))
+            except ValueError as exc:
+                problems.append(("code", str(exc)))
+                code = None
+        rule = doc.get("rule")
+        if not isinstance(rule, str) or not rule:
+            problems.append(("rule", f"required: a rule id such as 'loudi.staffing.ratio', got {rule!r}"))
+            rule = None
+        ds = svc.dataset(doc.get("dataset"), problems)
+        assert ds is not None and code is not None and rule is not None
+        names = args["policies"]
+        served = list(svc.policies) if names is None else [svc.policy(n).id for n in names]
+        owner = svc.rule_owner.get(rule)
+        if owner is None or owner not in served:
+            known = [r for r, p in svc.rule_owner.items() if p in served]
+            raise _Answer(404, "unknown rule",
+                          f"no rule {rule!r} in {', '.join(served) or 'no policy'}{_hint(rule, known)}")
+        if code not in ds:
+            raise _Answer(404, "unknown code", f"no region or community with code {code} in the dataset")
+        report = evaluate(ds, [svc.policies[owner]], as_of=args["as_of"], mode=args["mode"])
         try:
             expl = report.explanation(code, rule)
         except KeyError as exc:  # the rule judges another level than the unit's
             raise _Answer(422, "invalid request", "the rule does not judge this unit",
                           [("code", exc.args[0] if exc.args else str(exc))]) from None
         try:
-            return expl, report, _dumps(expl.to_dict())
+            out = _dumps(expl.to_dict())
         except ValueError:  # an infinite number: no valid JSON for it
             raise _overflow() from None
+        svc.write_log(rid, "explain", report, started, {"rule": rule, "code": code, "status": expl.status.value})
+        return Response(out, media_type=_JSON)
 
-    expl, report, out = await svc.cpu(work)
-    await svc.cpu(svc.write_log, request, "explain", report, started,
-                            {"rule": rule, "code": code, "status": expl.status.value})
-    return Response(out, media_type=_JSON)
+    return await svc.handle(request, work)
 
 
 async def get_openapi(request: Request) -> Response:

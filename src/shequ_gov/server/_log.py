@@ -49,7 +49,5 @@ def verdict_counts(report: Any) -> dict[str, int]:
     """How many verdicts of each status *report* holds (the rows of its summary, added up)."""
     from .._vocab import Status
 
-    totals = {s.value: 0 for s in Status}
-    for col in totals:
-        totals[col] = int(sum(report.summary().columns[col]))
-    return totals
+    columns = report.summary().columns
+    return {s.value: int(sum(columns[s.value])) for s in Status}
