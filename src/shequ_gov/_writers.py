@@ -117,10 +117,18 @@ class _CodeStrings:
         return hit[1][rows]
 
 
+#: Up to this many findings of a rule at a time are written row by row (a single-community request).
+_FEW = 8
+
+
 def _distinct(values: np.ndarray | None, fmt: Callable[[float], str], absent: str) -> tuple[np.ndarray, np.ndarray]:
     """(text of each distinct value, index of each value's text): every distinct value is formatted once."""
     if values is None:
         return np.array([absent], dtype=object), np.zeros(0, np.int64)
+    if len(values) <= _FEW:  # formatting each value costs less than finding the distinct ones
+        text = np.empty(len(values), dtype=object)
+        text[:] = [fmt(u) for u in values.tolist()]
+        return text, np.arange(len(values))
     uniq, inv = np.unique(values, return_inverse=True)
     text = np.empty(len(uniq), dtype=object)
     text[:] = [fmt(u) for u in uniq.tolist()]
@@ -134,6 +142,11 @@ def _combine(parts: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
     differ only in their code.
     """
     n = max(len(idx) for _, idx in parts)
+    if n <= _FEW:  # a few rows: joined one by one, cheaper than finding the distinct combinations
+        out = np.empty(n, dtype=object)
+        out[:] = ["".join(row) for row in zip(*(text[idx].tolist() if len(idx) else [text[0]] * n
+                                                 for text, idx in parts))]
+        return out
     key = np.zeros(n, np.int64)
     for text, idx in parts:
         key *= len(text)
