@@ -239,8 +239,8 @@ class Block:
 
     def _judged(self, values: Any) -> np.ndarray:
         # numbers belong to verdicts the rule reached: not to subjects it does not apply to
-        v = np.broadcast_to(np.asarray(values, dtype=np.float64), self.status.shape)
-        return np.where((self.status == S_NA) | (self.status == S_ERROR), np.nan, v)
+        # (np.where broadcasts a single value over the subjects itself)
+        return np.where((self.status == S_NA) | (self.status == S_ERROR), np.nan, np.asarray(values, dtype=np.float64))
 
     def measured(self) -> np.ndarray | None:
         o = self.outcome
