@@ -1105,7 +1105,7 @@ def fingerprint(st: Store) -> str:
     and the part digests are hashed in a fixed order after the schema version. A column that is
     missing everywhere is left out, so adding a field to the schema does not change the
     fingerprint of data that does not use it; renaming a field, changing its storage dtype or the
-    schema version does. Tables are hashed on two threads (hashlib releases the GIL).
+    schema version does. Tables are hashed on two threads (hashlib releases the GIL) unless small.
     """
     from concurrent.futures import ThreadPoolExecutor
     import hashlib
@@ -1123,8 +1123,11 @@ def fingerprint(st: Store) -> str:
             h.update(data)
         return h.digest()
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        digests = list(pool.map(digest, parts))
+    if sum(d.nbytes if isinstance(d, np.ndarray) else len(d) for _, d in parts) < 2**20:
+        digests = [digest(p) for p in parts]  # a small dataset: starting threads would cost more than hashing
+    else:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            digests = list(pool.map(digest, parts))
     top = hashlib.sha256(f"{SCHEMA}\0".encode())
     for d in digests:
         top.update(d)
