@@ -217,10 +217,12 @@ def _compact(outcome: Outcome, memo: dict[int, tuple[Any, Any]]) -> None:
     required, bounds, explanation inputs) are stored as float16 or float32 where that holds every
     value exactly (counts, whole yuan, …), so exports and explanations read the same numbers;
     violation masks keep one bit per record. Arrays shared by several rules are compacted once
-    (*memo*, per evaluation); read-only arrays (the dataset's own columns) are kept as they are.
+    (*memo*, per evaluation); read-only arrays (the dataset's own columns) and short ones are kept
+    as they are.
     """
     def small(a: Any) -> Any:
-        if not isinstance(a, np.ndarray) or a.dtype != np.float64 or a.ndim != 1 or not a.flags.writeable:
+        if not isinstance(a, np.ndarray) or a.dtype != np.float64 or a.ndim != 1 or not a.flags.writeable \
+                or len(a) < 64:  # (a short array: too little to save to be worth the check)
             return a
         hit = memo.get(id(a))
         if hit is not None and hit[0] is a:
