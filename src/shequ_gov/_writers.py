@@ -249,12 +249,35 @@ def _rule_doc(b: Block) -> dict[str, Any]:
             "citation": {"source": r.citation.source.describe(), "quote": r.citation.quote}}
 
 
+#: The JSON of rules' documents, by (rule, policy, unit): rules are immutable, so one text serves every report.
+_RULE_TEXT: dict[tuple[int, str, str | None], tuple[Any, str]] = {}
+
+
+def _rule_text(b: Block, enc: Callable[[Any], str]) -> str:
+    """``enc(_rule_doc(b))``, kept for the next report unless the rule failed (its error is in the text)."""
+    if b.error is not None:
+        return enc(_rule_doc(b))
+    key = (id(b.rule), b.policy.id, b.outcome.unit if b.outcome else None)
+    hit = _RULE_TEXT.get(key)
+    if hit is None or hit[0] is not b.rule:  # (an id can be reused once a rule is gone)
+        if len(_RULE_TEXT) >= 4096:
+            _RULE_TEXT.clear()
+        hit = _RULE_TEXT[key] = (b.rule, enc(_rule_doc(b)))
+    return hit[1]
+
+
 def verdict_chunks(report: "Report", chunk: int = 0) -> Iterator[tuple[Block, np.ndarray, dict[str, np.ndarray | None]]]:
     """(block, included rows, {measured, required, shortfall}) for at most *chunk* (default ``_CHUNK``) verdicts at a time."""
     size = chunk or _CHUNK
     for b in report._blocks:
         inc = np.flatnonzero(b.included)
         if not len(inc):
+            continue
+        if len(inc) <= _FEW:  # a few verdicts: their values one by one, not whole columns
+            rows = inc.tolist()
+            few = {k: [f(r) for r in rows] for k, f in (("measured", b.measured_at), ("required", b.required_at),
+                                                        ("shortfall", b.shortfall_at))}
+            yield b, inc, {k: None if v[0] is None else np.array(v, dtype=np.float64) for k, v in few.items()}
             continue
         full = {"measured": b.measured(), "required": b.required(), "shortfall": b.shortfall()}
         for a in range(0, len(inc), size):
@@ -265,7 +288,7 @@ def verdict_chunks(report: "Report", chunk: int = 0) -> Iterator[tuple[Block, np
 def json_chunks(report: "Report") -> Iterator[str]:
     enc = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
     yield '{"schema":' + enc(REPORT_SCHEMA) + ',\n"metadata":' + enc(report.metadata()) + ',\n"rules":['
-    yield ",".join("\n" + enc(_rule_doc(b)) for b in report._blocks)
+    yield ",".join("\n" + _rule_text(b, enc) for b in report._blocks)
     yield '],\n"summary":['
     yield ",".join("\n" + enc(_clean(r)) for r in report.summary().rows())
     yield '],\n"findings":['
