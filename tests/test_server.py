@@ -409,6 +409,21 @@ class TestConcurrency:
         assert sum(rec["verdicts"].values()) > 0 and rec["duration_ms"] > 0
         assert one["communities"][0]["name"] not in log.read_text(encoding="utf-8")  # never the data
 
+    def test_the_load_generator_checks_every_answer_against_the_report(self, server):
+        """``load(…, expect=…)`` passes when every answer is byte for byte ``Report.to_json`` of the same
+        evaluation, and stops with an error at the first that is not (the benchmark relies on it)."""
+        one = sg.synth.generate(1, seed=4).to_dict()
+        body = json.dumps({"dataset": one, "as_of": AS_OF, "mode": "what-if", "policies": INSTALLED}).encode("utf-8")
+        report = sg.evaluate(sg.Dataset.from_dict(one), INSTALLED, as_of=AS_OF, mode="what-if")
+        stats = load(server.url, body, 12, 4, expect=report.to_json().encode("utf-8"))
+        assert sorted(stats["ids"]) == sorted(f"load-{i}" for i in range(12))
+        assert stats["client_cpu_ms_per_request"] > 0
+        other = sg.evaluate(sg.Dataset.from_dict(one), INSTALLED, as_of="2019-01-01", mode="what-if")
+        with pytest.raises(RuntimeError, match="unlike the expected"):
+            load(server.url, body, 3, 1, expect=other.to_json().encode("utf-8"))
+        with pytest.raises(RuntimeError, match="answered 422"):
+            load(server.url, b'{"dataset": {"schema": "nope"}}', 2, 1)
+
 
 class TestDecisionLog:
     def test_one_line_per_evaluation_and_explanation_never_the_data(self, client, server):
