@@ -297,11 +297,15 @@ def json_chunks(report: "Report") -> Iterator[str]:
     for b, sl, vals in verdict_chunks(report):
         head = f'"rule":{enc(b.rule.id)},"status":'
         pre = np.array([f'{head}"{s.value}"' for s in STATUSES], dtype=object)
-        parts = [(pre, b.status[sl])]
-        for key, tail in (("measured", ""), ("required", ""), ("shortfall", "}")):
-            parts.append(_distinct(vals[key], lambda x, k=key, t=tail: ("" if x != x else f',"{k}":{_num(x)}') + t,
-                                   tail))
-        text = _interleave(codes(b.codes, sl), _combine(parts))
+        fields = [(vals[key], tail, lambda x, k=key, t=tail: ("" if x != x else f',"{k}":{_num(x)}') + t)
+                  for key, tail in (("measured", ""), ("required", ""), ("shortfall", "}"))]
+        if len(sl) <= _FEW:  # a few findings: the same pieces, joined row by row without array passes
+            cols = [codes(b.codes, sl).tolist(), pre[b.status[sl]].tolist()]
+            cols += [[tail] * len(sl) if v is None else [fmt(x) for x in v.tolist()] for v, tail, fmt in fields]
+            text = "".join(["".join(row) for row in zip(*cols)])
+        else:
+            parts = [(pre, b.status[sl])] + [_distinct(v, fmt, tail) for v, tail, fmt in fields]
+            text = _interleave(codes(b.codes, sl), _combine(parts))
         yield text[1:] if first else text  # every finding but the first follows a comma
         first = False
     yield "]}\n"
