@@ -306,8 +306,20 @@ async def get_parameter(request: Request) -> Response:
                   "citation": _cite(e.citation) if e else None})
 
 
-# a non-finite number as Report.to_json writes it (a bare token where a JSON value belongs)
-_NONFINITE = re.compile(r'[:,\[]-?(?:inf|nan)[,}\]]')
+# a non-finite number as Report.to_json writes it: a bare token where a JSON value belongs, i.e.
+# [:,\[]-?(?:inf|nan)[,}\]] — found from the token (a literal: a fast scan), then the characters before it
+_NONFINITE = tuple(re.compile(token + r"(?=[,}\]])") for token in ("inf", "nan"))
+
+
+def _nonfinite(text: str) -> bool:
+    for pattern in _NONFINITE:
+        for m in pattern.finditer(text):
+            i = m.start() - (m.start() > 0 and text[m.start() - 1] == "-")
+            if i > 0 and text[i - 1] in ":,[":
+                return True
+    return False
+
+
 def _overflow() -> _Answer:
     return _Answer(422, "invalid request", "values too large to compute with", [(
         "dataset", "some values are so large that the rules' arithmetic overflows (infinite results); check the "
@@ -336,7 +348,7 @@ async def post_evaluate(request: Request) -> Response:
         pols = list(svc.policies.values()) if names is None else [svc.policy(n) for n in names]
         report = evaluate(ds, pols, as_of=args["as_of"], mode=args["mode"])
         text = report.to_json()
-        if _NONFINITE.search(text):  # numbers past float range give no valid JSON: say so, not a 500
+        if _nonfinite(text):  # numbers past float range give no valid JSON: say so, not a 500
             raise _overflow()
         md = None
         if svc.log is not None:  # the metadata as written, without parsing the whole report
