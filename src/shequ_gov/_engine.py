@@ -14,6 +14,7 @@ import os
 import time
 import traceback
 import warnings
+import weakref
 from typing import Any, Iterable
 
 import numpy as np
@@ -202,7 +203,7 @@ def evaluate(dataset: Dataset | str | os.PathLike[str], policies: Any = None, *,
         return evaluate_partitioned(scheduler, dataset, parts or provinces(dataset), pols, day, mode)
     inputs = CommunityInputs(dataset._st)
     blocks = run_policies(dataset, pols, day, mode, inputs)
-    inputs._cache.clear()  # the evaluation's aggregates go now, not at the next cyclic collection
+    inputs.release()  # the evaluation's aggregates go now, not at the next cyclic collection
     return Report(dataset, pols, blocks, day, mode)
 
 
@@ -212,8 +213,11 @@ def run_policies(dataset: Dataset, pols: list[Policy], day: dt.date, mode: str, 
     st = dataset._st
     blocks: list[Block] = []
     ccodes = st.communities["code"]
+    everyone = np.ones(len(ccodes), bool) if mode == "what-if" else None  # one mask for every policy
+    if everyone is not None:
+        everyone.setflags(write=False)
     for pol in pols:
-        jur_c = np.ones(len(ccodes), bool) if mode == "what-if" else _prefix_mask(ccodes, pol.jurisdiction)
+        jur_c = everyone if everyone is not None else _prefix_mask(ccodes, pol.jurisdiction)
         params = pol.params(day)
         for rule in pol.rules:
             blocks.append(_run(rule, pol, inputs, st, day, mode, jur_c, params))
@@ -282,6 +286,9 @@ def _run(rule: Rule, pol: Policy, inputs: CommunityInputs, st: Any, day: dt.date
     return block
 
 
+assert (S_PASS, S_FAIL, S_NA, S_UNKNOWN) == (0, 1, 2, 3), "_statuses maps to these codes arithmetically"
+
+
 def _statuses(outcome: Outcome, applicable: np.ndarray, area: Tri | None) -> np.ndarray:
     """The status column of a rule that ran: one table lookup over (judged, known, true) per subject.
 
@@ -291,13 +298,23 @@ def _statuses(outcome: Outcome, applicable: np.ndarray, area: Tri | None) -> np.
     """
     res = outcome.result
     ok = applicable if area is None else applicable & area.is_true
-    idx = np.add(res.known, res.value, dtype=np.uint8)  # 0 unknown, 1 false, 2 true (value implies known)
+    idx = np.add(_u8(res.known), _u8(res.value))  # 0 unknown, 1 false, 2 true (value implies known)
     idx += 1
-    idx *= ok
+    idx *= _u8(ok)
     if area is not None:
-        idx += applicable & ~area.known  # disjoint from ok: area type missing → UNKNOWN
-    lut = np.array([S_NA, S_UNKNOWN, S_FAIL, S_MEASURED if outcome.indicator else S_PASS], dtype=np.int8)
-    return lut[idx]
+        idx += _u8(applicable & ~area.known)  # disjoint from ok: area type missing → UNKNOWN
+    # 0 → NA, 1 → UNKNOWN, 2 → FAIL, 3 → PASS: idx ^ 2 ^ (idx >> 1), three byte-wide passes
+    status = idx >> 1
+    status ^= idx
+    status ^= 2
+    if outcome.indicator:
+        status[idx == 3] = S_MEASURED
+    return status.view(np.int8)
+
+
+def _u8(mask: np.ndarray) -> np.ndarray:
+    """A boolean array as 0/1 bytes (a view where it can be one)."""
+    return mask.view(np.uint8) if mask.flags.c_contiguous else mask.astype(np.uint8)
 
 
 class PackedMask:
@@ -326,40 +343,59 @@ class PackedMask:
         return out if dtype is None else out.astype(dtype)
 
 
-def _compact(outcome: Outcome, memo: dict[int, tuple[Any, Any]]) -> None:
+def _compact(outcome: Outcome, memo: dict[Any, Any]) -> None:
     """Keep what the report needs of a rule's outcome, in the smallest exact form.
 
-    The three-valued result goes (the status column holds it); float columns (measured,
-    required, bounds, explanation inputs) are stored as float16 or float32 where that holds every
-    value exactly (counts, whole yuan, …), so exports and explanations read the same numbers;
-    violation masks keep one bit per record. Arrays shared by several rules are compacted once
-    (*memo*, per evaluation); read-only arrays (the dataset's own columns) are kept as they are.
+    The three-valued result goes (the status column holds it); a float column (measured,
+    required, an explanation input) whose elements are all the same number is kept as that one
+    number; the others are stored as float32 where that holds every value exactly (counts, whole
+    yuan, …), so exports and explanations read the same numbers; violation masks keep one bit per
+    record. Equal columns (the same count shown by several rules and policies) are kept once, and
+    arrays shared by several rules are compacted once (*memo*, per evaluation); read-only arrays
+    (the dataset's own columns) are kept as they are.
     """
-    def small(a: Any) -> Any:
+    def small(a: Any, scalar: bool = True) -> Any:
         if not isinstance(a, np.ndarray) or a.dtype != np.float64 or a.ndim != 1 or not a.flags.writeable:
             return a
-        hit = memo.get(id(a))
-        if hit is not None and hit[0] is a:
-            return hit[1]
-        out = a
-        with np.errstate(over="ignore", invalid="ignore"):
-            # exact where the only unequal elements are the NaNs (NaN != NaN): two compares, no isnan
-            nans = np.count_nonzero(np.isnan(a))
-            for dtype in (np.float32,):  # (float16 would hold counts too, but converting to it is slow)
-                small_a = a.astype(dtype)
-                if np.count_nonzero(small_a != a) == nans:
-                    out = small_a
-                    break
-        memo[id(a)] = (a, out)
-        return out
+        hit = memo.get(id(a))  # (a weak reference: the rule's own column is not kept alive for this)
+        out = hit[1] if hit is not None and hit[0]() is a else None
+        if out is None:
+            out = _smallest(a, memo)
+            memo[id(a)] = (weakref.ref(a), out)
+        # a number read per row (a range's bounds) stays indexable: a view of the one number
+        return out if scalar or out.ndim else np.broadcast_to(out, a.shape)
 
     outcome.result = None  # the status column holds it now
     outcome.measured = small(outcome.measured)
     outcome.required = small(outcome.required)
-    outcome.low, outcome.high = small(outcome.low), small(outcome.high)
+    outcome.low, outcome.high = small(outcome.low, False), small(outcome.high, False)  # read per row
     outcome.inputs = {k: (small(arr), unit) for k, (arr, unit) in outcome.inputs.items()}
     outcome.violations = {k: PackedMask(m) if isinstance(m, np.ndarray) and m.dtype == bool and m.ndim == 1 else m
                           for k, m in outcome.violations.items()}
+
+
+def _smallest(a: np.ndarray, memo: dict[Any, Any]) -> np.ndarray:
+    """*a* (float64, 1-D) in its smallest exact form: one number, a float32 column, or itself;
+    an equal column already kept for this evaluation (*memo*) is returned instead of a new one."""
+    nans = np.count_nonzero(np.isnan(a))
+    bits = a.view(np.uint64)
+    if not nans and len(a) and np.minimum.reduce(bits) == np.maximum.reduce(bits):
+        return np.array(a[0])  # every element the same number, bit for bit
+    out = a
+    with np.errstate(over="ignore", invalid="ignore"):
+        small = a.astype(np.float32)
+        # exact where the only unequal elements are the NaNs (NaN != NaN): one compare, no isnan
+        if np.count_nonzero(small != a) == nans:
+            out = small
+    # equal columns are kept once: a checksum, then an exact comparison of the bits
+    raw = out.view(np.uint32 if out.dtype == np.float32 else np.uint64)
+    key = ("same", out.dtype.char, len(out), int(np.add.reduce(raw, dtype=np.uint64)))
+    kept = memo.setdefault(key, [])
+    for other in kept:
+        if np.array_equal(other.view(raw.dtype), raw):
+            return other
+    kept.append(out)
+    return out
 
 
 #: Largest magnitude an outcome's number may have: beyond it differences overflow to infinity.

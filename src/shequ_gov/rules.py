@@ -240,7 +240,21 @@ def compare(measured: Any, required: Any, op: str) -> Tri:
     if isinstance(measured, Range) or isinstance(required, Range) or isinstance(required, Mapping):
         return _compare_bounds(measured, required, op)
     m = np.asarray(measured, dtype=np.float64)
-    r = np.broadcast_to(np.asarray(required, dtype=np.float64), m.shape)
+    r = np.asarray(required, dtype=np.float64)
+    if r.ndim == 0 and m.ndim == 1:  # one threshold (the common case): scalar arithmetic, no temporaries
+        bound = float(r)
+        if bound != bound:
+            return Tri(np.zeros(m.shape, bool), np.zeros(m.shape, bool))
+        tol = _EPS * max(1.0, abs(bound))
+        with np.errstate(invalid="ignore"):
+            if op == ">=":
+                v = m >= bound - tol
+            elif op == "<=":
+                v = m <= bound + tol
+            else:
+                raise ValueError(f"unknown comparison {op!r}")
+        return Tri(v, ~np.isnan(m))
+    r = np.broadcast_to(r, m.shape)
     known = ~np.isnan(m) & ~np.isnan(r)
     with np.errstate(invalid="ignore"):
         tol = _EPS * np.maximum(1.0, np.abs(r))
@@ -350,9 +364,10 @@ def no_violations(table: str, offending: Tri, owners: "ChildInputs", *, inputs: 
     a record that may offend (unknown) and none that surely does, is UNKNOWN. The measured value
     is the count of offending records; explanations name each one.
     """
-    res = owners.none(offending)
-    count = owners.count(offending.is_true)
-    count = np.where(owners.known, count, np.nan)
+    counts, unknown = owners._any_counts(offending)  # one aggregation gives the verdict and the count
+    res = ~owners._any_of(counts, unknown)
+    count = counts.astype(np.float64)
+    count[~owners.known] = np.nan
     return Outcome(res, measured=count, required=0.0, unit="", op="none", inputs=inputs,
                    violations={table: offending.is_true}, note=note)
 
@@ -424,13 +439,17 @@ class ChildInputs:
     def kind_in(self, keys: Iterable[str], column: str = "kind") -> np.ndarray:
         """Whether each record's kind (or tag key) is one of *keys* (keys the data never uses match nothing)."""
         table = self.key_names(column)
-        lut = np.zeros(len(table) + 1, dtype=bool)
         index = {k: i for i, k in enumerate(table)}
-        for k in keys:
-            i = index.get(k)
-            if i is not None:
-                lut[i] = True
-        return lut[self._child.cols[column]]
+        wanted = sorted({index[k] for k in keys if k in index})
+        codes = self._child.cols[column]
+        if len(wanted) <= 6:  # a few keys: one vectorised comparison each beats a table lookup
+            out = np.zeros(len(codes), dtype=bool)
+            for i in wanted:
+                out |= codes == i
+            return out
+        lut = np.zeros(len(table) + 1, dtype=bool)  # the last cell is the missing code -1
+        lut[wanted] = True
+        return lut.take(codes)
 
     def key_names(self, column: str = "kind") -> list[str]:
         """The keys the stored codes of *column* stand for (a string table or the facility vocabulary)."""
@@ -439,33 +458,45 @@ class ChildInputs:
     def _segment_counts(self, mask: np.ndarray) -> np.ndarray:
         """Per community: how many of its records are true in *mask* (read-only int array).
 
-        The records are grouped by community, so one running sum of a dense *mask* read at the
-        CSR offsets gives every community's count (a sparse one counts its true records' owners). For a read-only *mask* (a cached flag, the
-        known-ness of a field, a stored column) the result is kept for the evaluation while the
-        mask lives: rules and policies that aggregate the same mask share one computation.
+        The records are grouped by community, so the cheapest exact method depends on the mask's
+        density: a sparse mask counts its true records' owners, an almost-full one subtracts the
+        owners of its false records from the lengths, and the rest reads one running sum at the
+        CSR offsets. For a read-only *mask* (a cached flag, the known-ness of a field, a stored
+        column) the result is kept for the evaluation while the mask lives: rules and policies
+        that aggregate the same mask share one computation.
         """
         key = ("seg", id(mask))
         hit = self._cache.get(key)
         if hit is not None and hit[0]() is mask:
             return hit[1]
         m = np.asarray(mask, dtype=bool)
-        if np.count_nonzero(m) < len(m) // 4:  # sparse: count the true records' owners
-            out = np.bincount(self._child.owner[m], minlength=self._n)
+        size = len(m)
+        k = np.count_nonzero(m)
+        if k == 0:
+            out = np.zeros(self._n, dtype=np.int64)
+        elif k == size:
+            out = self.lengths()
+        elif k < size // 16:  # sparse: count the true records' owners
+            out = np.bincount(self._child.owner[np.flatnonzero(m)], minlength=self._n)
+        elif size - k < size // 16:  # almost full: the lengths less the false records
+            out = self.lengths() - np.bincount(self._child.owner[np.flatnonzero(~m)], minlength=self._n)
         else:
-            total = np.empty(len(m) + 1, dtype=np.int32 if len(m) < 2**31 else np.int64)
+            total = np.empty(size + 1, dtype=np.int32 if size < 2**31 else np.int64)
             total[0] = 0
             np.cumsum(m, out=total[1:])
-            off = self._child.offsets
-            out = total[off[1:]] - total[off[:-1]]
+            out = np.diff(total[self._child.offsets])
         out.setflags(write=False)
         if m is mask and not mask.flags.writeable:
-            try:
-                ref = weakref.ref(mask)
+            try:  # the entry goes with the mask (or with the evaluation's caches, see CommunityInputs.release)
+                ref = weakref.ref(mask, lambda _r, cache=self._cache: cache.pop(key, None))
             except TypeError:  # pragma: no cover - an array subclass without weak references
                 return out
             self._cache[key] = (ref, out)
-            weakref.finalize(mask, self._cache.pop, key, None)
         return out
+
+    def _any_counts(self, t: Tri) -> tuple[np.ndarray, np.ndarray]:
+        """Per community: how many records are true in *t* (int, read-only), and whether one is unknown."""
+        return self._segment_counts(t.is_true), self._segment_counts(t.known) < self.lengths()
 
     def lengths(self) -> np.ndarray:
         """Per community: how many records it has (int, read-only; 0 where the list is missing)."""
@@ -528,10 +559,12 @@ class ChildInputs:
 
     def any(self, t: Tri) -> Tri:
         """Per community: true if some record is true; false if all are false (or there are none)."""
-        n_true = self._segment_counts(t.is_true) > 0
-        n_unknown = self._segment_counts(t.known) < self.lengths()
-        known = self.known & (n_true | ~n_unknown)
-        return Tri(n_true, known)
+        counts, unknown = self._any_counts(t)
+        return self._any_of(counts, unknown)
+
+    def _any_of(self, counts: np.ndarray, unknown: np.ndarray) -> Tri:
+        n_true = counts > 0
+        return Tri(n_true, self.known & (n_true | ~unknown))
 
     def all(self, t: Tri) -> Tri:
         """Per community: true if every record is true (or there are none); false if one is false."""
@@ -595,7 +628,16 @@ class ChildInputs:
 
         With :func:`at_least` and ``len(keys)`` this is the "has every listed room / committee" rule.
         """
-        out = self.keys_present(keys, column).sum(axis=1).astype(np.float64)
+        bits = self._presence_bits(column)
+        if bits is None:
+            out = self.keys_present(keys, column).sum(axis=1).astype(np.float64)
+        else:  # one popcount of each community's key bits, masked to the listed keys
+            index = {k: i for i, k in enumerate(self.key_names(column))}
+            want = 0
+            for k in dict.fromkeys(keys):
+                if k in index:
+                    want |= 1 << index[k]
+            out = _popcount(bits & np.uint64(want)).astype(np.float64)
         out[~self.known] = np.nan
         return out
 
@@ -679,6 +721,12 @@ class CommunityInputs:
         view = copy.copy(self)
         view._selected = selected
         return view
+
+    def release(self) -> None:
+        """Drop every value cached for the evaluation (aggregates, flags, masks of the child tables)."""
+        self._cache.clear()
+        for child in (self.facilities, self.staff, self.tasks, self.plaques, self.unified, self.bodies):
+            child._cache.clear()
 
     def _cached(self, key: Any, make: Any) -> Any:
         v = self._cache.get(key)
@@ -889,9 +937,18 @@ class RegionInputs:
             np.full(inputs.n, -1, np.int64)
         inside = self.of_community >= 0
         self._inside = None if inside.all() else inside  # None: every community has such an ancestor
+        self._bounds = _contiguous(self.of_community, self.n)
 
     def _sum(self, weights: np.ndarray) -> np.ndarray:
         """Per region: the sum of a per-community array over the communities inside it."""
+        if self._bounds is not None and isinstance(weights, np.ndarray) and weights.dtype == bool:
+            # communities are in code order, so each region's are one run of rows: a count is the
+            # difference of one running sum at the runs' ends
+            total = np.empty(len(weights) + 1, dtype=np.int64)
+            total[0] = 0
+            np.cumsum(weights, out=total[1:])
+            lo, hi = self._bounds
+            return (total[hi] - total[lo]).astype(np.float64)
         w = np.asarray(weights, np.float64)
         if self._inside is None:
             return np.bincount(self.of_community, weights=w, minlength=self.n).astype(np.float64)
@@ -938,13 +995,13 @@ class RegionInputs:
         """
         sel = self._inputs.selected if among is None else among
         counted = sel.is_true
-        maybe = ~sel.known
+        n_maybe = self.count(~sel.known)
         total = self.count(counted)
         n_true = self.count(counted & t.is_true)
-        n_unknown = self.count(counted & ~t.known) + self.count(maybe)
+        n_unknown = self.count(counted & ~t.known) + n_maybe
         with np.errstate(invalid="ignore", divide="ignore"):
-            low = n_true / (total + self.count(maybe))
-            high = (n_true + n_unknown) / (total + self.count(maybe))
+            low = n_true / (total + n_maybe)
+            high = (n_true + n_unknown) / (total + n_maybe)
         return low, high, total
 
     def share_known(self, t: Tri, among: Tri | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -973,6 +1030,26 @@ class RegionInputs:
         n_false = np.bincount(own, weights=t.is_false[inside].astype(np.float64), minlength=self.n) > 0
         n_unknown = np.bincount(own, weights=(~t.known[inside]).astype(np.float64), minlength=self.n) > 0
         return Tri(~n_false & ~n_unknown, n_false | ~n_unknown)
+
+
+def _contiguous(of_row: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """Where the rows of each of *n* groups form one run (rows in code order, -1: in no group):
+    each group's run as ``(start, stop)`` arrays (empty runs for groups with no row); else None."""
+    rows = np.flatnonzero(of_row >= 0)
+    grp = of_row[rows]
+    if len(grp) > 1 and np.any(grp[1:] < grp[:-1]):
+        return None
+    ids = np.arange(n)
+    first = np.searchsorted(grp, ids, "left")
+    last = np.searchsorted(grp, ids, "right")
+    filled = last > first
+    lo = np.zeros(n, np.int64)
+    hi = np.zeros(n, np.int64)
+    lo[filled] = rows[first[filled]]
+    hi[filled] = rows[last[filled] - 1] + 1
+    if int((hi - lo).sum()) != len(rows):  # a row of no group inside a run: not contiguous
+        return None
+    return lo, hi
 
 
 def _popcount(bits: np.ndarray) -> np.ndarray:
