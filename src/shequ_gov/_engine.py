@@ -23,7 +23,7 @@ from ._dataset import Dataset
 from ._errors import RuleErrorWarning
 from ._policy import Policy, Rule, _as_date
 from ._vocab import Level, Status
-from .rules import CommunityInputs, Outcome, Tri
+from .rules import ChildInputs, CommunityInputs, Outcome, Tri
 
 __all__ = ["evaluate"]
 
@@ -279,7 +279,7 @@ def _run(rule: Rule, pol: Policy, inputs: CommunityInputs, st: Any, day: dt.date
             read = tuple(dict.fromkeys((*read, rule.area_types_parameter)))
         if outcome is not None:
             status = _statuses(outcome, applicable, area if level is Level.COMMUNITY else None)
-            _compact(outcome, inputs._cache.setdefault("_compact_memo", {}))
+            _compact(outcome, inputs._cache.setdefault("_compact_memo", {}), inputs)
     block = Block(rule, pol, level, codes, included, status, outcome, error, time.perf_counter() - t0, region_rows)
     block.parameters_read = read
     block.rule_seconds = rule_s
@@ -343,7 +343,7 @@ class PackedMask:
         return out if dtype is None else out.astype(dtype)
 
 
-def _compact(outcome: Outcome, memo: dict[Any, Any]) -> None:
+def _compact(outcome: Outcome, memo: dict[Any, Any], inputs: CommunityInputs | None = None) -> None:
     """Keep what the report needs of a rule's outcome, in the smallest exact form.
 
     The three-valued result goes (the status column holds it); a float column (measured,
@@ -352,7 +352,9 @@ def _compact(outcome: Outcome, memo: dict[Any, Any]) -> None:
     yuan, …), so exports and explanations read the same numbers; violation masks keep one bit per
     record. Equal columns (the same count shown by several rules and policies) are kept once, and
     arrays shared by several rules are compacted once (*memo*, per evaluation); read-only arrays
-    (the dataset's own columns) are kept as they are.
+    (the dataset's own columns) are kept as they are. The count of offending records made by
+    :func:`~shequ_gov.rules.no_violations` is kept as the violation mask's bits it counts
+    (:class:`ViolationCount`, recomputed per community on demand).
     """
     def small(a: Any, scalar: bool = True) -> Any:
         if not isinstance(a, np.ndarray) or a.dtype != np.float64 or a.ndim != 1 or not a.flags.writeable:
@@ -366,12 +368,72 @@ def _compact(outcome: Outcome, memo: dict[Any, Any]) -> None:
         return out if scalar or out.ndim else np.broadcast_to(out, a.shape)
 
     outcome.result = None  # the status column holds it now
-    outcome.measured = small(outcome.measured)
     outcome.required = small(outcome.required)
     outcome.low, outcome.high = small(outcome.low, False), small(outcome.high, False)  # read per row
     outcome.inputs = {k: (small(arr), unit) for k, (arr, unit) in outcome.inputs.items()}
+    counted = _violation_count_of(outcome, inputs)
     outcome.violations = {k: PackedMask(m) if isinstance(m, np.ndarray) and m.dtype == bool and m.ndim == 1 else m
                           for k, m in outcome.violations.items()}
+    if counted is not None:
+        child = getattr(inputs, counted)._child
+        outcome.measured = ViolationCount(outcome.violations[counted], child.offsets,
+                                          getattr(inputs, counted).known)
+    else:
+        outcome.measured = small(outcome.measured)
+
+
+def _violation_count_of(outcome: Outcome, inputs: CommunityInputs | None) -> str | None:
+    """The table whose violation mask *outcome*'s measured value counts, if no_violations made both."""
+    if inputs is None or outcome.op != "none" or len(outcome.violations) != 1:
+        return None
+    (table, mask), = outcome.violations.items()
+    child = getattr(inputs, table, None)
+    hit = child._cache.get(("violation_count", id(outcome.measured))) if isinstance(child, ChildInputs) else None
+    if hit is None or hit[0]() is not outcome.measured or hit[1]() is not mask:
+        return None
+    return table
+
+
+class ViolationCount:
+    """Per community: how many records a violation mask marks (NaN where the list is missing).
+
+    The measured value of a :func:`~shequ_gov.rules.no_violations` rule, kept as the mask's bits
+    (:class:`PackedMask`) and the table's offsets: one community's count costs its own records;
+    ``np.asarray`` gives the whole float column.
+    """
+
+    __slots__ = ("mask", "offsets", "known")
+    ndim = 1
+
+    def __init__(self, mask: PackedMask, offsets: np.ndarray, known: np.ndarray):
+        self.mask = mask
+        self.offsets = offsets
+        self.known = known
+
+    @property
+    def shape(self) -> tuple[int]:
+        return (len(self.known),)
+
+    def __len__(self) -> int:
+        return len(self.known)
+
+    def __getitem__(self, row: int) -> float:
+        row = int(row)
+        if not self.known[row]:
+            return np.nan
+        a, b = int(self.offsets[row]), int(self.offsets[row + 1])
+        if a == b:
+            return 0.0
+        bits = np.unpackbits(self.mask.bits[a >> 3:(b + 7) >> 3])
+        return float(np.count_nonzero(bits[a & 7:(a & 7) + b - a]))
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        marked = np.asarray(self.mask)
+        total = np.zeros(len(marked) + 1, dtype=np.int64)
+        np.cumsum(marked, out=total[1:])
+        out = np.diff(total[self.offsets]).astype(np.float64)
+        out[~self.known] = np.nan
+        return out if dtype is None else out.astype(dtype)
 
 
 def _smallest(a: np.ndarray, memo: dict[Any, Any]) -> np.ndarray:

@@ -368,8 +368,11 @@ def no_violations(table: str, offending: Tri, owners: "ChildInputs", *, inputs: 
     res = ~owners._any_of(counts, unknown)
     count = counts.astype(np.float64)
     count[~owners.known] = np.nan
+    mask = offending.is_true
+    if table == owners.name:  # the engine may keep the count as the mask's bits (recomputed per community)
+        owners._cache[("violation_count", id(count))] = (weakref.ref(count), weakref.ref(mask))
     return Outcome(res, measured=count, required=0.0, unit="", op="none", inputs=inputs,
-                   violations={table: offending.is_true}, note=note)
+                   violations={table: mask}, note=note)
 
 
 def when(cond: Tri, then: Tri, otherwise: Tri) -> Tri:
