@@ -436,19 +436,24 @@ class ViolationCount:
         return out if dtype is None else out.astype(dtype)
 
 
+#: How many leading elements :func:`_smallest` looks at before a pass over the whole column.
+_PROBE = 2048
+
+
 def _smallest(a: np.ndarray, memo: dict[Any, Any]) -> np.ndarray:
     """*a* (float64, 1-D) in its smallest exact form: one number, a float32 column, or itself;
     an equal column already kept for this evaluation (*memo*) is returned instead of a new one."""
-    nans = np.count_nonzero(np.isnan(a))
     bits = a.view(np.uint64)
-    if not nans and len(a) and np.minimum.reduce(bits) == np.maximum.reduce(bits):
+    head = a[:_PROBE]  # a look at the first elements rules out most columns before a whole pass
+    if len(a) and np.all(bits[:_PROBE] == bits[0]) and np.all(bits == bits[0]):
         return np.array(a[0])  # every element the same number, bit for bit
     out = a
     with np.errstate(over="ignore", invalid="ignore"):
-        small = a.astype(np.float32)
-        # exact where the only unequal elements are the NaNs (NaN != NaN): one compare, no isnan
-        if np.count_nonzero(small != a) == nans:
-            out = small
+        if np.count_nonzero(head.astype(np.float32) != head) == np.count_nonzero(np.isnan(head)):
+            small = a.astype(np.float32)
+            # exact where the only unequal elements are the NaNs (NaN != NaN)
+            if np.count_nonzero(small != a) == np.count_nonzero(np.isnan(a)):
+                out = small
     # equal columns are kept once: a checksum, then an exact comparison of the bits
     raw = out.view(np.uint32 if out.dtype == np.float32 else np.uint64)
     key = ("same", out.dtype.char, len(out), int(np.add.reduce(raw, dtype=np.uint64)))

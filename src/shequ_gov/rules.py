@@ -186,14 +186,25 @@ def _bounds(x: Any) -> tuple[np.ndarray, np.ndarray]:
     return v, v
 
 
+def _slack(b: np.ndarray, sign: float) -> np.ndarray:
+    """``b + sign * _EPS * max(1, |b|)``, elementwise in one temporary (the same bits as the plain expression)."""
+    if b.ndim == 0:
+        return b + sign * (_EPS * max(1.0, abs(float(b))))
+    t = np.abs(b)
+    np.maximum(t, 1.0, out=t)
+    t *= sign * _EPS
+    t += b
+    return t
+
+
 def _ge(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore"):
-        return a >= b - _EPS * np.maximum(1.0, np.abs(b))
+        return a >= _slack(b, -1.0)
 
 
 def _le(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore"):
-        return a <= b + _EPS * np.maximum(1.0, np.abs(b))
+        return a <= _slack(b, 1.0)
 
 
 def _compare_bounds(measured: Any, required: Any, op: str) -> Tri:
@@ -222,8 +233,11 @@ def _shown(measured: Any, required: Any, t: Tri, op: str) -> tuple[np.ndarray, n
     m_lo, m_hi = _bounds(measured)
     r_lo, r_hi = _bounds(required)
     m_pass, m_fail, r_pass, r_fail = (m_lo, m_hi, r_hi, r_lo) if op == ">=" else (m_hi, m_lo, r_lo, r_hi)
+    shape = t.value.shape
 
     def pick(on_pass: np.ndarray, on_fail: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+        if lo is hi and lo.shape == shape:  # an exact side (not a Range) is shown as it is
+            return lo
         with np.errstate(invalid="ignore"):
             exact = np.where(lo == hi, lo, np.nan)
         return np.where(t.is_true, on_pass, np.where(t.is_false, on_fail, exact))
@@ -340,10 +354,11 @@ def between(measured: Any, low: Any, high: Any, *, unit: str = "", inputs: Mappi
     """
     m = np.asarray(measured, float)
     t = (compare(m, low, ">=") & compare(m, high, "<=")) if result is None else result
-    lo = np.broadcast_to(np.asarray(low, float), m.shape)
-    hi = np.broadcast_to(np.asarray(high, float), m.shape)
+    low, high = np.asarray(low, float), np.asarray(high, float)
     with np.errstate(invalid="ignore"):
-        bound = np.where(m < lo, lo, hi)
+        bound = np.where(m < low, low, high)  # (bounds as given: a number is not spread into a column first)
+    lo = np.broadcast_to(low, m.shape)
+    hi = np.broadcast_to(high, m.shape)
     o = Outcome(t, measured=m, required=bound, unit=unit, op="between", inputs=inputs, note=note)
     o.low, o.high = lo, hi
     return o
@@ -787,11 +802,9 @@ class CommunityInputs:
             raise TypeError(f"expected the value of a parameter keyed by a category (by = \"area_type\"), "
                             f"got {value!r}")
         codes, vocab = self._category_codes(value.by)
-        table = np.array([value[k] for k in vocab] + [np.nan], dtype=np.float64)  # last cell: missing (-1)
-        exact = table[codes]
-        missing = codes < 0
-        low = np.where(missing, value.low, exact)
-        high = np.where(missing, value.high, exact)
+        exact = [value[k] for k in vocab]
+        low = np.array(exact + [value.low], dtype=np.float64)[codes]  # last cell: missing (-1)
+        high = np.array(exact + [value.high], dtype=np.float64)[codes]
         return Range(low, high)
 
     def per_area_type(self, choices: Mapping[str, Tri]) -> Tri:
