@@ -269,16 +269,13 @@ def compare(measured: Any, required: Any, op: str) -> Tri:
                 raise ValueError(f"unknown comparison {op!r}")
         return Tri(v, ~np.isnan(m))
     r = np.broadcast_to(r, m.shape)
-    known = ~np.isnan(m) & ~np.isnan(r)
+    if op not in (">=", "<="):
+        raise ValueError(f"unknown comparison {op!r}")
+    missing = np.isnan(m)
+    missing |= np.isnan(r)
     with np.errstate(invalid="ignore"):
-        tol = _EPS * np.maximum(1.0, np.abs(r))
-        if op == ">=":
-            v = m >= r - tol
-        elif op == "<=":
-            v = m <= r + tol
-        else:
-            raise ValueError(f"unknown comparison {op!r}")
-    return Tri(v, known)
+        v = m >= _slack(r, -1.0) if op == ">=" else m <= _slack(r, 1.0)
+    return Tri(v, ~missing)
 
 
 class Outcome:
@@ -498,7 +495,7 @@ class ChildInputs:
             out = np.bincount(self._child.owner[np.flatnonzero(m)], minlength=self._n)
         elif size - k < size // 16:  # almost full: the lengths less the false records
             out = self.lengths() - np.bincount(self._child.owner[np.flatnonzero(~m)], minlength=self._n)
-        else:
+        else:  # one running sum over the whole column (measured faster than cache-sized blocks of it)
             total = np.empty(size + 1, dtype=np.int32 if size < 2**31 else np.int64)
             total[0] = 0
             np.cumsum(m, out=total[1:])
