@@ -154,7 +154,7 @@ def scaling() -> dict:
 
 
 def columnar_vs_loop() -> dict:
-    """The engine against a plain per-community loop over attrs objects, Loudi's 12 rules, 100,000 communities."""
+    """The engine against a plain per-community loop over attrs objects, Loudi's 13 rules, 100,000 communities."""
     import shequ_gov as sg
     from shequ_gov import synth
 
@@ -180,7 +180,7 @@ def columnar_vs_loop() -> dict:
 
 
 def numpy_peer() -> dict:
-    """The engine against Loudi's 12 rules hand-written in plain numpy, national size, same process, same data."""
+    """The engine against Loudi's 13 rules hand-written in plain numpy, national size, same process, same data."""
     import numpy as np
 
     import shequ_gov as sg

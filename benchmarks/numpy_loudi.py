@@ -1,7 +1,7 @@
 """The Loudi rules written by hand in plain numpy: the peer the engine is measured against.
 
 Written as a user would without the library: the dataset's arrays (community columns, the child
-tables with their owner rows and CSR offsets) taken once, each of the 12 rules as whole-array
+tables with their owner rows and CSR offsets) taken once, each of its 13 rules as whole-array
 numpy with three-valued results coded 0 false, 1 unknown, 2 true (Kleene ``and`` is ``min``,
 ``or`` is ``max``, ``not`` is ``2 - x``). No Tri, no Outcome, no caching shared between rules,
 no explanation data kept. ``benchmarks/_steps.py`` checks that it agrees with the engine verdict
