@@ -86,20 +86,32 @@ class Tri:
     def __len__(self) -> int:
         return len(self.value)
 
+    @classmethod
+    def _normal(cls, value: np.ndarray, known: np.ndarray) -> "Tri":
+        """A Tri of fresh arrays already normal (``value`` false wherever unknown): no copy, no mask."""
+        t = cls.__new__(cls)
+        t.value = value
+        t.known = known
+        return t
+
     def __and__(self, other: "Tri") -> "Tri":
         o = _tri(other, len(self))
-        false = (self.known & ~self.value) | (o.known & ~o.value)
+        false = self.is_false
+        false |= o.is_false
         true = self.value & o.value
-        return Tri(true, true | false)
+        false |= true
+        return Tri._normal(true, false)  # true implies known
 
     def __or__(self, other: "Tri") -> "Tri":
         o = _tri(other, len(self))
         true = self.value | o.value
-        false = self.known & ~self.value & o.known & ~o.value
-        return Tri(true, true | false)
+        known = self.is_false
+        known &= o.is_false
+        known |= true
+        return Tri._normal(true, known)
 
     def __invert__(self) -> "Tri":
-        return Tri(~self.value & self.known, self.known)
+        return Tri._normal(self.is_false, self.known)
 
     __rand__ = __and__
     __ror__ = __or__
@@ -538,8 +550,8 @@ class ChildInputs:
         v = np.asarray(values, dtype=np.float64)
         owner = self._child.owner
         if mask is not None:  # work on the selected records only: small temporaries
-            m = np.asarray(mask, dtype=bool)
-            v, owner = v[m], owner[m]
+            rows = np.flatnonzero(np.asarray(mask, dtype=bool))  # one scan of the mask for both columns
+            v, owner = v.take(rows), owner.take(rows)
         nan = np.isnan(v)
         has_nan = bool(nan.any())
         total = np.bincount(owner, weights=np.where(nan, 0.0, v) if has_nan else v,
