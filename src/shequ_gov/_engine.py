@@ -249,20 +249,34 @@ def run_policies(dataset: Dataset, pols: list[Policy], day: dt.date, mode: str, 
     everyone = np.ones(len(ccodes), bool) if mode == "what-if" else None  # one mask for every policy
     if everyone is not None:
         everyone.setflags(write=False)
+    masks: dict[Any, Any] = {}  # applicability masks and selections, shared by the rules that have the same
     for pol in pols:
-        jur_c = everyone if everyone is not None else _prefix_mask(ccodes, pol.jurisdiction)
+        jur_c = everyone if everyone is not None else _shared(
+            masks, ("jurisdiction", Level.COMMUNITY, tuple(pol.jurisdiction)), lambda: _prefix_mask(ccodes, pol.jurisdiction))
         params = pol.params(day)
         for rule in pol.rules:
-            blocks.append(_run(rule, pol, inputs, st, day, mode, jur_c, params))
+            blocks.append(_run(rule, pol, inputs, st, day, mode, jur_c, params, masks))
     return blocks
 
 
+def _shared(masks: dict[Any, Any], key: Any, make: Any) -> Any:
+    """*make()*, once per *key* and evaluation (read-only: the blocks of several rules hold it)."""
+    hit = masks.get(key)
+    if hit is None:
+        hit = masks[key] = make()
+        for a in (hit.value, hit.known) if isinstance(hit, Tri) else (hit,):
+            a.setflags(write=False)
+    return hit
+
+
 def _run(rule: Rule, pol: Policy, inputs: CommunityInputs, st: Any, day: dt.date, mode: str, jur_c: np.ndarray,
-         params: Any) -> Block:
+         params: Any, masks: dict[Any, Any] | None = None) -> Block:
     t0 = time.perf_counter()
+    masks = {} if masks is None else masks
     level = rule.level
     ccodes = st.communities["code"]
-    in_scope_c = jur_c if (rule.scope is None or mode == "what-if") else jur_c & _prefix_mask(ccodes, [rule.scope])
+    in_scope_c = jur_c if (rule.scope is None or mode == "what-if") else \
+        _shared(masks, ("scope", id(jur_c), rule.scope), lambda: jur_c & _prefix_mask(ccodes, [rule.scope]))
     area_types = rule.area_types_on(params)
     area = inputs.area_is(*area_types) if area_types else None
     if level is Level.COMMUNITY:
@@ -275,12 +289,13 @@ def _run(rule: Rule, pol: Policy, inputs: CommunityInputs, st: Any, day: dt.date
         codes = regions.codes
         region_rows = regions.rows
         if mode == "what-if":
-            included = np.ones(regions.n, bool)
+            included = _shared(masks, ("all", level), lambda: np.ones(regions.n, bool))
         else:
-            included = _prefix_mask(codes, pol.jurisdiction)
+            included = _shared(masks, ("jurisdiction", level, tuple(pol.jurisdiction)),
+                               lambda: _prefix_mask(codes, pol.jurisdiction))
             # a region that contains the jurisdiction (a province for a district policy) is not judged
         applicable = included if (rule.scope is None or mode == "what-if") else \
-            included & _prefix_mask(codes, [rule.scope])
+            _shared(masks, ("scope", id(included), rule.scope), lambda: included & _prefix_mask(codes, [rule.scope]))
     n = len(codes)
     status = np.full(n, S_NA, dtype=np.int8)
     outcome = None
@@ -291,8 +306,9 @@ def _run(rule: Rule, pol: Policy, inputs: CommunityInputs, st: Any, day: dt.date
     if rule.in_force(day) and not missing_params and applicable.any():
         c = inputs
         if level is not Level.COMMUNITY:  # the rule's selection is an input of its own, not shared state
-            sel = Tri(in_scope_c)
-            c = inputs.with_selection(sel & area if area is not None else sel)
+            sel = _shared(masks, ("selected", id(in_scope_c), area_types),
+                          lambda: Tri(in_scope_c) & area if area is not None else Tri(in_scope_c))
+            c = inputs.with_selection(sel)
         p = params.for_rule(rule)  # only the declared parameters; reads recorded for the explanation
         t_rule = time.perf_counter()
         try:
