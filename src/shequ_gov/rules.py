@@ -66,7 +66,8 @@ class Tri:
     @classmethod
     def from_int8(cls, col: np.ndarray) -> "Tri":
         """From a stored boolean column (1 true, 0 false, -1 missing)."""
-        return cls(col == 1, col >= 0)
+        col = np.asarray(col)
+        return cls._normal(col == 1, col >= 0)  # true implies known: no normalising pass
 
     @classmethod
     def from_float(cls, values: Any) -> "Tri":
@@ -888,7 +889,7 @@ class CommunityInputs:
         """Per task row: whether the community's role in it is *role* (unknown where not given)."""
         code = TASK_ROLES.index(TASK_ROLES.check(role))
         col = self.tasks.column("role")
-        return Tri(col == code, col >= 0)
+        return Tri._normal(col == code, col >= 0)  # a code (≥ 0) implies known
 
     def task_handed_down(self) -> Tri:
         """Per task row: whether the task is handed to the community (its role ``responsible`` or
