@@ -201,7 +201,6 @@ def evaluate(dataset: Dataset | str | os.PathLike[str], policies: Any = None, *,
         from ._distributed import evaluate_partitioned, provinces
 
         return evaluate_partitioned(scheduler, dataset, parts or provinces(dataset), pols, day, mode)
-    _reuse_freed_memory()
     inputs = CommunityInputs(dataset._st)
     blocks = run_policies(dataset, pols, day, mode, inputs)
     inputs.release()  # the evaluation's aggregates go now, not at the next cyclic collection
@@ -243,6 +242,7 @@ def _reuse_freed_memory() -> None:
 def run_policies(dataset: Dataset, pols: list[Policy], day: dt.date, mode: str, inputs: CommunityInputs) -> list[Block]:
     """The blocks of every rule of *pols*, on *inputs* (which may be shared by several runs over
     one dataset: its caches hold only values derived from the data, never from parameters)."""
+    _reuse_freed_memory()
     st = dataset._st
     blocks: list[Block] = []
     ccodes = st.communities["code"]
