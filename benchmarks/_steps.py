@@ -151,7 +151,7 @@ def scaling() -> dict:
 
 
 def columnar_vs_loop() -> dict:
-    """The engine against a plain per-community loop over attrs objects, Loudi's 12 rules, 100,000 communities."""
+    """The engine against a plain per-community loop over attrs objects, Loudi's 13 rules, 100,000 communities."""
     import shequ_gov as sg
     from shequ_gov import synth
 
@@ -176,7 +176,7 @@ def columnar_vs_loop() -> dict:
 
 
 def numpy_peer() -> dict:
-    """The engine against Loudi's 12 rules hand-written in plain numpy, national size, same process, same data."""
+    """The engine against Loudi's 13 rules hand-written in plain numpy, national size, same process, same data."""
     import numpy as np
 
     import shequ_gov as sg
@@ -621,6 +621,9 @@ _IO_CHILDREN = {"io_write": io_write, "io_read_parquet": io_read_parquet, "io_re
                 "io_report_parquet": io_report_parquet}
 
 if __name__ == "__main__":
+    from shequ_gov import reuse_freed_memory
+
+    reuse_freed_memory()  # as the command line does (see its docstring)
     if sys.argv[1] in _IO_CHILDREN:
         print(json.dumps(_IO_CHILDREN[sys.argv[1]](sys.argv[2])))
     else:

@@ -59,11 +59,16 @@ def _has(items: Any, key: str) -> bool | None:
 
 def grid_size(c: Any, p: Any) -> bool | None:
     hh, pop, grids = c.households, c.population, c.grids
-    hh_limit = p.grid_households * (1 + p.grid_tolerance)
-    pp_limit = p.grid_population * (1 + p.grid_tolerance)
-    a = None if hh is None or grids is None else (grids > 0 and _le(hh / grids, hh_limit))
-    b = None if pop is None or grids is None else (grids > 0 and _le(pop / grids, pp_limit))
-    return _or(a, b)
+    tol = p.grid_tolerance
+
+    def about(x: float | None, size: float) -> bool | None:  # within size × (1 ± tol); 0 grids: never
+        if grids == 0:
+            return False
+        if x is None or grids is None:
+            return None
+        return _and(_ge(x / grids, size * (1 - tol)), _le(x / grids, size * (1 + tol)))
+
+    return _or(about(hh, p.grid_households), about(pop, p.grid_population))
 
 
 def service_housing_area(c: Any, p: Any) -> bool | None:
@@ -125,14 +130,15 @@ def incompetent_dismissed(c: Any, p: Any) -> bool | None:
     return True
 
 
-_OPERATING = {"rural": "operating_funds_min_rural", "township": "operating_funds_min_township",
-              "urban": "operating_funds_min_urban", "central_urban": "operating_funds_min_central_urban"}
-
-
 def funding_operating(c: Any, p: Any) -> bool | None:
     funds = None if c.funding is None or c.funding.operating is None else c.funding.operating.magnitude
-    required = None if c.area_type is None else p[_OPERATING[c.area_type.value]]
-    return _ge(funds, required)
+    minimum = p.operating_funds_min  # keyed by area type
+    if c.area_type is not None:
+        return _ge(funds, minimum[c.area_type.value])
+    values = list(minimum.values())  # the type is missing: any of the minimums could hold
+    if _ge(funds, max(values)):
+        return True
+    return False if _ge(funds, min(values)) is False else None
 
 
 def benefit_projects(c: Any, p: Any) -> bool | None:
@@ -172,6 +178,10 @@ def three_in_one(c: Any, p: Any) -> bool | None:
     return _and(*parts)
 
 
+def bodies(c: Any, p: Any) -> bool | None:
+    return _and(*(_has(c.bodies, k) for k in p.required_bodies))
+
+
 RULES = {
     "loudi.grid.size": grid_size,
     "loudi.facilities.service_housing_area": service_housing_area,
@@ -185,6 +195,7 @@ RULES = {
     "loudi.funding.benefit_projects": benefit_projects,
     "loudi.pay.base": pay_base,
     "loudi.governance.three_in_one": three_in_one,
+    "loudi.governance.bodies": bodies,
 }
 
 

@@ -1,7 +1,7 @@
 """The Loudi rules written by hand in plain numpy: the peer the engine is measured against.
 
 Written as a user would without the library: the dataset's arrays (community columns, the child
-tables with their owner rows and CSR offsets) taken once, each of the 12 rules as whole-array
+tables with their owner rows and CSR offsets) taken once, each of its 13 rules as whole-array
 numpy with three-valued results coded 0 false, 1 unknown, 2 true (Kleene ``and`` is ``min``,
 ``or`` is ``max``, ``not`` is ``2 - x``). No Tri, no Outcome, no caching shared between rules,
 no explanation data kept. ``benchmarks/_steps.py`` checks that it agrees with the engine verdict
@@ -97,12 +97,14 @@ def _has_all(a: dict, table: str, keys: Any) -> np.ndarray:
 
 def grid_size(a: dict, p: Any) -> np.ndarray:
     hh, pop, grids = a["households"], a["population"], a["grids"]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        x = np.minimum(np.where(grids > 0, T, F), _le(hh / grids, p.grid_households * (1 + p.grid_tolerance)))
-        y = np.minimum(np.where(grids > 0, T, F), _le(pop / grids, p.grid_population * (1 + p.grid_tolerance)))
-    x = np.where(np.isnan(hh) | np.isnan(grids), U, x)
-    y = np.where(np.isnan(pop) | np.isnan(grids), U, y)
-    return np.maximum(x, y)
+    tol = p.grid_tolerance
+
+    def about(x: np.ndarray, size: float) -> np.ndarray:  # within size × (1 ± tol); 0 grids: never
+        with np.errstate(invalid="ignore", divide="ignore"):
+            per = np.where(grids == 0, np.inf, x / grids)
+        return np.minimum(_ge(per, size * (1 - tol)), _le(per, size * (1 + tol)))
+
+    return np.maximum(about(hh, p.grid_households), about(pop, p.grid_population))
 
 
 def service_housing_area(a: dict, p: Any) -> np.ndarray:
@@ -159,8 +161,15 @@ def incompetent_dismissed(a: dict, p: Any) -> np.ndarray:
 
 
 def funding_operating(a: dict, p: Any) -> np.ndarray:
-    lut = np.array([p[f"operating_funds_min_{k}"] for k in a["area_keys"]] + [np.nan])
-    return _ge(a["funding.operating"], lut[a["area_type"]])
+    # the minimum is keyed by area type; where the type is missing it is anywhere between the
+    # smallest and the largest: pass above the largest, fail below the smallest, unknown between
+    minimum = p.operating_funds_min
+    values = [minimum[k] for k in a["area_keys"]]
+    low = np.array(values + [min(values)])[a["area_type"]]
+    high = np.array(values + [max(values)])[a["area_type"]]
+    funds = a["funding.operating"]
+    surely, maybe = _ge(funds, high), _ge(funds, low)
+    return np.where(surely == T, T, np.where(maybe == F, F, U)).astype(np.int8)
 
 
 def benefit_projects(a: dict, p: Any) -> np.ndarray:
@@ -191,6 +200,10 @@ def three_in_one(a: dict, p: Any) -> np.ndarray:
     return out
 
 
+def bodies(a: dict, p: Any) -> np.ndarray:
+    return _has_all(a, "bodies", p.required_bodies)
+
+
 RULES = {
     "loudi.grid.size": grid_size,
     "loudi.facilities.service_housing_area": service_housing_area,
@@ -204,6 +217,7 @@ RULES = {
     "loudi.funding.benefit_projects": benefit_projects,
     "loudi.pay.base": pay_base,
     "loudi.governance.three_in_one": three_in_one,
+    "loudi.governance.bodies": bodies,
 }
 
 _NAMES = np.array(["fail", "unknown", "pass", "not_applicable"], dtype=object)

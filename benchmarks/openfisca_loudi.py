@@ -16,8 +16,7 @@ import numpy as np
 RULE_VARIABLES = {"loudi.grid.size": "grid_size_status", "loudi.funding.operating": "operating_status",
                   "loudi.funding.benefit_projects": "benefit_projects_status"}
 _PARAMS = ("grid_households", "grid_population", "grid_tolerance", "benefit_project_funds_min",
-           "operating_funds_min_rural", "operating_funds_min_township", "operating_funds_min_urban",
-           "operating_funds_min_central_urban")
+           "operating_funds_min")
 _EPS = 1e-9
 
 
@@ -29,11 +28,19 @@ def system(policy: Any) -> Any:
     from openfisca_core.taxbenefitsystems import TaxBenefitSystem
     from openfisca_core.variables import Variable
 
+    from shequ_gov._vocab import AREA_TYPES
+
+    area_types = list(AREA_TYPES)  # the keys of operating_funds_min, in the order of their codes
     community = build_entity(key="community", plural="communities", label="A community (社区)", is_person=True)
     tbs = TaxBenefitSystem([community])
-    tbs.parameters = ParameterNode("", data={"loudi": {
-        name: {"values": {e.start.isoformat(): {"value": float(e.value)} for e in policy.parameters[name].values}}
-        for name in _PARAMS}})
+    def node(name: str) -> dict:
+        entries = policy.parameters[name].values
+        if hasattr(entries[0].value, "by"):  # keyed by area type: one OpenFisca parameter per type
+            return {k: {"values": {e.start.isoformat(): {"value": float(e.value[k])} for e in entries}}
+                    for k in area_types}
+        return {"values": {e.start.isoformat(): {"value": float(e.value)} for e in entries}}
+
+    tbs.parameters = ParameterNode("", data={"loudi": {name: node(name) for name in _PARAMS}})
 
     def inp(name: str) -> type:
         return type(name, (Variable,), {"value_type": float, "entity": community, "definition_period": DAY,
@@ -59,13 +66,14 @@ def system(policy: Any) -> Any:
         def formula(c, period, parameters):
             p = parameters(period).loudi
             hh, pop, grids = (c(v, period).astype(float) for v in ("households", "population", "grids"))
-            with np.errstate(invalid="ignore", divide="ignore"):
-                pos = np.where(grids > 0, 2, 0)
-                x = np.where(np.isnan(hh) | np.isnan(grids), 1,
-                             np.minimum(pos, le(hh / grids, p.grid_households * (1 + p.grid_tolerance))))
-                y = np.where(np.isnan(pop) | np.isnan(grids), 1,
-                             np.minimum(pos, le(pop / grids, p.grid_population * (1 + p.grid_tolerance))))
-            return np.maximum(x, y)
+            tol = p.grid_tolerance
+
+            def about(x: np.ndarray, size: float) -> np.ndarray:  # within size × (1 ± tol); 0 grids: never
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    per = np.where(grids == 0, np.inf, x / grids)
+                return np.minimum(ge(per, np.full(len(per), size * (1 - tol))), le(per, size * (1 + tol)))
+
+            return np.maximum(about(hh, p.grid_households), about(pop, p.grid_population))
 
     class operating_status(Variable):
         value_type = int
@@ -74,12 +82,15 @@ def system(policy: Any) -> Any:
         label = "社区工作经费 by area type (0 fail, 1 unknown, 2 pass)"
 
         def formula(c, period, parameters):
-            p = parameters(period).loudi
+            p = parameters(period).loudi.operating_funds_min
             at = c("area_type_code", period)
-            need = np.select([at == 0, at == 1, at == 2, at == 3],
-                             [p.operating_funds_min_central_urban, p.operating_funds_min_urban,
-                              p.operating_funds_min_township, p.operating_funds_min_rural], np.nan)
-            return ge(c("operating_funds", period).astype(float), need)
+            values = [getattr(p, k) for k in area_types]
+            # a missing area type (NaN) could be any of them: pass above the largest, fail below the smallest
+            low = np.select([at == i for i in range(len(values))], values, min(values))
+            high = np.select([at == i for i in range(len(values))], values, max(values))
+            funds = c("operating_funds", period).astype(float)
+            surely, maybe = ge(funds, high), ge(funds, low)
+            return np.where(surely == 2, 2, np.where(maybe == 0, 0, 1))
 
     class benefit_projects_status(Variable):
         value_type = int

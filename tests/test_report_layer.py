@@ -154,3 +154,30 @@ class TestLayers:
         for path in [SRC / "cli.py", *sorted((SRC / "testing").glob("*.py"))]:
             text = path.read_text(encoding="utf-8")
             assert "._blocks" not in text and "._block(" not in text, path.name
+
+
+def test_the_library_leaves_malloc_alone_until_asked(monkeypatch):
+    """Evaluating never changes the host process's allocator; reuse_freed_memory() does, once, on glibc."""
+    import ctypes
+    import platform
+
+    from shequ_gov import _memory
+
+    calls = []
+
+    class FakeLibc:
+        def mallopt(self, param, value):
+            calls.append((param, value))
+            return 1
+
+    monkeypatch.setattr(_memory, "_DONE", [])
+    monkeypatch.setattr(ctypes, "CDLL", lambda name: FakeLibc())
+    monkeypatch.setattr(platform, "system", lambda: "Linux")
+    monkeypatch.setattr(platform, "libc_ver", lambda: ("glibc", "2.36"))
+    sg.evaluate(sg.synth.generate(50, seed=1), as_of="2024-06-30")
+    assert calls == []
+    assert sg.reuse_freed_memory() is True and sg.reuse_freed_memory() is True
+    assert calls == [(-3, 256 << 20), (-1, 512 << 20)]
+    monkeypatch.setattr(_memory, "_DONE", [])
+    monkeypatch.setattr(platform, "libc_ver", lambda: ("musl", ""))
+    assert sg.reuse_freed_memory() is False and len(calls) == 2

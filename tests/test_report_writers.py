@@ -156,9 +156,23 @@ def test_compact_outcomes_are_lossless(monkeypatch):
     ds = synth.generate(300, seed=5)
     kw = dict(as_of=dt.date(2024, 6, 30), mode="what-if")
     compact = sg.evaluate(ds, FIVE, **kw)
-    monkeypatch.setattr(_engine, "_compact", lambda outcome, memo: None)
+    monkeypatch.setattr(_engine, "_compact", lambda outcome, memo, inputs=None: None)
     full = sg.evaluate(ds, FIVE, **kw)
     assert compact.to_json() == full.to_json() and compact.to_csv() == full.to_csv()
+    kinds = set()
+    for a, b in zip(compact._blocks, full._blocks):  # every kept value, row by row and as a column
+        for name in ("measured", "required"):
+            kept, own = getattr(a.outcome, name, None), getattr(b.outcome, name, None)
+            if own is None:
+                continue
+            kinds.add(type(kept).__name__ + str(np.ndim(kept)))
+            whole = np.broadcast_to(np.asarray(kept, dtype=np.float64), np.shape(own))
+            np.testing.assert_array_equal(whole, own)
+            rows = range(len(a.codes)) if np.ndim(kept) else []
+            np.testing.assert_array_equal([kept[i] for i in rows], [own[i] for i in rows])
+        for label, (arr, _u) in b.outcome.inputs.items() if b.outcome else ():
+            np.testing.assert_array_equal(np.broadcast_to(a.outcome.inputs[label][0], np.shape(arr)), arr)
+    assert {"ViolationCount1", "ndarray0", "ndarray1"} <= kinds  # each compact form is exercised
     for b in full._blocks:
         if b.level is sg.Level.COMMUNITY:
             for c in (f"{x:012d}" for x in b.codes[:5].tolist()):

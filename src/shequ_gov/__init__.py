@@ -12,6 +12,7 @@ from ._dataset import Dataset
 from ._engine import evaluate
 from ._errors import PluginWarning, PolicyError, RuleErrorWarning, ValidationError
 from ._explain import Explanation
+from ._memory import reuse_freed_memory
 from ._policy import ByCategory, Citation, Parameter, ParameterValue, Policy, Reform, Rule, Source, formula
 from ._report import Finding, Report, RuleVerdicts, Table
 from ._scenario import Comparison, compare, sweep
@@ -25,7 +26,7 @@ __all__ = [
     "Dataset", "Explanation", "Facility", "Finding", "Funding", "Level", "Parameter", "ParameterValue",
     "PluginWarning", "Policy", "PolicyError", "Quantity", "Reform", "Region", "Report", "Rule", "RuleErrorWarning",
     "RuleVerdicts", "Source", "StaffMember", "Status", "Table", "Task", "ValidationError", "__version__",
-    "code_level", "compare", "evaluate", "formula", "normalize_code", "parent_code", "policies", "rules", "sweep",
+    "code_level", "compare", "evaluate", "formula", "normalize_code", "parent_code", "policies", "reuse_freed_memory", "rules", "sweep",
     "synth", "template", "ureg", "vocab",
 ]
 

@@ -79,7 +79,9 @@ def _evaluate_part(part: Any, pols: list[Policy], day: dt.date, mode: str) -> di
         from ._arrow import read_parquet
 
         ds = Dataset(read_parquet(part[0], province=part[1]))
-    blocks = run_policies(ds, pols, day, mode, CommunityInputs(ds._st))
+    inputs = CommunityInputs(ds._st)
+    blocks = run_policies(ds, pols, day, mode, inputs)
+    inputs.release()
     st = ds._st
     children = {"facilities": st.facilities, "staff": st.staff, "tasks": st.tasks, **st.tags}
     return {"n": len(ds), "children": {k: len(v) for k, v in children.items()},

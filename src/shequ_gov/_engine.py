@@ -14,6 +14,7 @@ import os
 import time
 import traceback
 import warnings
+import weakref
 from typing import Any, Iterable
 
 import numpy as np
@@ -24,7 +25,7 @@ from ._policy import Policy, Rule, _as_date
 from ._report import Report
 from ._verdict import Block, Outcome, PackedMask, Relation, Tri
 from ._vocab import S_ERROR, S_FAIL, S_MEASURED, S_NA, S_PASS, S_UNKNOWN, Level
-from .rules import CommunityInputs, Inputs
+from .rules import ChildInputs, CommunityInputs, Inputs
 
 __all__ = ["evaluate"]
 
@@ -112,7 +113,7 @@ def evaluate(dataset: Dataset | str | os.PathLike[str], policies: Any = None, *,
         return evaluate_partitioned(scheduler, dataset, parts or provinces(dataset), pols, day, mode)
     inputs = CommunityInputs(dataset._st)
     blocks = run_policies(dataset, pols, day, mode, inputs)
-    inputs._cache.clear()  # the evaluation's aggregates go now, not at the next cyclic collection
+    inputs.release()  # the evaluation's aggregates go now, not at the next cyclic collection
     return Report(dataset, pols, blocks, day, mode)
 
 
@@ -122,20 +123,37 @@ def run_policies(dataset: Dataset, pols: list[Policy], day: dt.date, mode: str, 
     st = dataset._st
     blocks: list[Block] = []
     ccodes = st.communities["code"]
+    everyone = np.ones(len(ccodes), bool) if mode == "what-if" else None  # one mask for every policy
+    if everyone is not None:
+        everyone.setflags(write=False)
+    masks: dict[Any, Any] = {}  # applicability masks and selections, shared by the rules that have the same
     for pol in pols:
-        jur_c = np.ones(len(ccodes), bool) if mode == "what-if" else _prefix_mask(ccodes, pol.jurisdiction)
+        jur_c = everyone if everyone is not None else _shared(
+            masks, ("jurisdiction", Level.COMMUNITY, tuple(pol.jurisdiction)), lambda: _prefix_mask(ccodes, pol.jurisdiction))
         params = pol.params(day)
         for rule in pol.rules:
-            blocks.append(_run(rule, pol, inputs, st, day, mode, jur_c, params))
+            blocks.append(_run(rule, pol, inputs, st, day, mode, jur_c, params, masks))
     return blocks
 
 
+def _shared(masks: dict[Any, Any], key: Any, make: Any) -> Any:
+    """*make()*, once per *key* and evaluation (read-only: the blocks of several rules hold it)."""
+    hit = masks.get(key)
+    if hit is None:
+        hit = masks[key] = make()
+        for a in (hit.value, hit.known) if isinstance(hit, Tri) else (hit,):
+            a.setflags(write=False)
+    return hit
+
+
 def _run(rule: Rule, pol: Policy, inputs: CommunityInputs, st: Any, day: dt.date, mode: str, jur_c: np.ndarray,
-         params: Any) -> Block:
+         params: Any, masks: dict[Any, Any] | None = None) -> Block:
     t0 = time.perf_counter()
+    masks = {} if masks is None else masks
     level = rule.level
     ccodes = st.communities["code"]
-    in_scope_c = jur_c if (rule.scope is None or mode == "what-if") else jur_c & _prefix_mask(ccodes, [rule.scope])
+    in_scope_c = jur_c if (rule.scope is None or mode == "what-if") else \
+        _shared(masks, ("scope", id(jur_c), rule.scope), lambda: jur_c & _prefix_mask(ccodes, [rule.scope]))
     area_types = rule.area_types_on(params)
     area = inputs.area_is(*area_types) if area_types else None
     if level is Level.COMMUNITY:
@@ -148,12 +166,13 @@ def _run(rule: Rule, pol: Policy, inputs: CommunityInputs, st: Any, day: dt.date
         codes = regions.codes
         region_rows = regions.rows
         if mode == "what-if":
-            included = np.ones(regions.n, bool)
+            included = _shared(masks, ("all", level), lambda: np.ones(regions.n, bool))
         else:
-            included = _prefix_mask(codes, pol.jurisdiction)
+            included = _shared(masks, ("jurisdiction", level, tuple(pol.jurisdiction)),
+                               lambda: _prefix_mask(codes, pol.jurisdiction))
             # a region that contains the jurisdiction (a province for a district policy) is not judged
         applicable = included if (rule.scope is None or mode == "what-if") else \
-            included & _prefix_mask(codes, [rule.scope])
+            _shared(masks, ("scope", id(included), rule.scope), lambda: included & _prefix_mask(codes, [rule.scope]))
     n = len(codes)
     status = np.full(n, S_NA, dtype=np.int8)
     outcome = None
@@ -164,8 +183,9 @@ def _run(rule: Rule, pol: Policy, inputs: CommunityInputs, st: Any, day: dt.date
     if rule.in_force(day) and not missing_params and applicable.any():
         c = inputs
         if level is not Level.COMMUNITY:  # the rule's selection is an input of its own, not shared state
-            sel = Tri(in_scope_c)
-            c = inputs.with_selection(sel & area if area is not None else sel)
+            sel = _shared(masks, ("selected", id(in_scope_c), area_types),
+                          lambda: Tri(in_scope_c) & area if area is not None else Tri(in_scope_c))
+            c = inputs.with_selection(sel)
         p = params.for_rule(rule)  # only the declared parameters; reads recorded for the explanation
         t_rule = time.perf_counter()
         try:
@@ -185,11 +205,15 @@ def _run(rule: Rule, pol: Policy, inputs: CommunityInputs, st: Any, day: dt.date
             read = tuple(dict.fromkeys((*read, rule.area_types_parameter)))
         if outcome is not None:
             status = _statuses(outcome, applicable, area if level is Level.COMMUNITY else None)
-            _compact(outcome, inputs._cache.setdefault("_compact_memo", {}))
+            _compact(outcome, inputs._cache.setdefault("_compact_memo", {}), inputs)
     block = Block(rule, pol, level, codes, included, status, outcome, error, time.perf_counter() - t0, region_rows)
     block.parameters_read = read
     block.rule_seconds = rule_s
     return block
+
+
+if (S_PASS, S_FAIL, S_NA, S_UNKNOWN) != (0, 1, 2, 3):  # pinned in _vocab.STATUS_CODES
+    raise AssertionError("_statuses maps (judged, known, true) to the status codes 0-3 arithmetically")
 
 
 def _statuses(outcome: Outcome, applicable: np.ndarray, area: Tri | None) -> np.ndarray:
@@ -201,51 +225,146 @@ def _statuses(outcome: Outcome, applicable: np.ndarray, area: Tri | None) -> np.
     """
     res = outcome.result
     ok = applicable if area is None else applicable & area.is_true
-    idx = np.add(res.known, res.value, dtype=np.uint8)  # 0 unknown, 1 false, 2 true (value implies known)
+    idx = np.add(_u8(res.known), _u8(res.value))  # 0 unknown, 1 false, 2 true (value implies known)
     idx += 1
-    idx *= ok
+    idx *= _u8(ok)
     if area is not None:
-        idx += applicable & ~area.known  # disjoint from ok: area type missing → UNKNOWN
-    lut = np.array([S_NA, S_UNKNOWN, S_FAIL, S_MEASURED if outcome.indicator else S_PASS], dtype=np.int8)
-    return lut[idx]
+        idx += _u8(applicable & ~area.known)  # disjoint from ok: area type missing → UNKNOWN
+    # 0 → NA, 1 → UNKNOWN, 2 → FAIL, 3 → PASS: idx ^ 2 ^ (idx >> 1), three byte-wide passes
+    status = idx >> 1
+    status ^= idx
+    status ^= 2
+    if outcome.indicator:
+        status[idx == 3] = S_MEASURED
+    return status.view(np.int8)
 
 
-def _compact(outcome: Outcome, memo: dict[int, tuple[Any, Any]]) -> None:
+def _u8(mask: np.ndarray) -> np.ndarray:
+    """A boolean array as 0/1 bytes (a view where it can be one)."""
+    return mask.view(np.uint8) if mask.flags.c_contiguous else mask.astype(np.uint8)
+
+
+def _compact(outcome: Outcome, memo: dict[Any, Any], inputs: CommunityInputs | None = None) -> None:
     """Keep what the report needs of a rule's outcome, in the smallest exact form.
 
-    The three-valued result goes (the status column holds it); float columns (measured,
-    required, bounds, explanation inputs) are stored as float16 or float32 where that holds every
-    value exactly (counts, whole yuan, …), so exports and explanations read the same numbers;
-    violation masks keep one bit per record. Arrays shared by several rules are compacted once
-    (*memo*, per evaluation); read-only arrays (the dataset's own columns) and short ones are kept
-    as they are.
+    The three-valued result goes (the status column holds it); a float column (measured,
+    required, an explanation input) whose elements are all the same number is kept as that one
+    number; the others are stored as float32 where that holds every value exactly (counts, whole
+    yuan, …), so exports and explanations read the same numbers; violation masks keep one bit per
+    record. Equal columns (the same count shown by several rules and policies) are kept once, and
+    arrays shared by several rules are compacted once (*memo*, per evaluation); read-only arrays
+    (the dataset's own columns) and short ones are kept as they are. The count of offending records made by
+    :func:`~shequ_gov.rules.no_violations` is kept as the violation mask's bits it counts
+    (:class:`ViolationCount`, recomputed per community on demand).
     """
-    def small(a: Any) -> Any:
+    def small(a: Any, scalar: bool = True) -> Any:
         if not isinstance(a, np.ndarray) or a.dtype != np.float64 or a.ndim != 1 or not a.flags.writeable \
                 or len(a) < 64:  # (a short array: too little to save to be worth the check)
             return a
-        hit = memo.get(id(a))
-        if hit is not None and hit[0] is a:
-            return hit[1]
-        out = a
-        with np.errstate(over="ignore", invalid="ignore"):
-            # exact where the only unequal elements are the NaNs (NaN != NaN): two compares, no isnan
-            nans = np.count_nonzero(np.isnan(a))
-            for dtype in (np.float32,):  # (float16 would hold counts too, but converting to it is slow)
-                small_a = a.astype(dtype)
-                if np.count_nonzero(small_a != a) == nans:
-                    out = small_a
-                    break
-        memo[id(a)] = (a, out)
-        return out
+        hit = memo.get(id(a))  # (a weak reference: the rule's own column is not kept alive for this)
+        out = hit[1] if hit is not None and hit[0]() is a else None
+        if out is None:
+            out = _smallest(a, memo)
+            memo[id(a)] = (weakref.ref(a), out)
+        # a number read per row (a range's bounds) stays indexable: a view of the one number
+        return out if scalar or out.ndim else np.broadcast_to(out, a.shape)
 
     outcome.result = None  # the status column holds it now
-    outcome.measured = small(outcome.measured)
     outcome.required = small(outcome.required)
-    outcome.low, outcome.high = small(outcome.low), small(outcome.high)
+    outcome.low, outcome.high = small(outcome.low, False), small(outcome.high, False)  # read per row
     outcome.inputs = {k: (small(arr), unit) for k, (arr, unit) in outcome.inputs.items()}
+    counted = _violation_count_of(outcome, inputs)
     outcome.violations = {k: PackedMask(m) if isinstance(m, np.ndarray) and m.dtype == bool and m.ndim == 1 else m
                           for k, m in outcome.violations.items()}
+    if counted is not None:
+        child = getattr(inputs, counted)._child
+        outcome.measured = ViolationCount(outcome.violations[counted], child.offsets,
+                                          getattr(inputs, counted).known)
+    else:
+        outcome.measured = small(outcome.measured)
+
+
+def _violation_count_of(outcome: Outcome, inputs: CommunityInputs | None) -> str | None:
+    """The table whose violation mask *outcome*'s measured value counts, if no_violations made both."""
+    if inputs is None or outcome.op is not Relation.NONE or len(outcome.violations) != 1:
+        return None
+    (table, mask), = outcome.violations.items()
+    child = getattr(inputs, table, None)
+    hit = child._cache.get(("violation_count", id(outcome.measured))) if isinstance(child, ChildInputs) else None
+    if hit is None or hit[0]() is not outcome.measured or hit[1]() is not mask:
+        return None
+    return table
+
+
+class ViolationCount:
+    """Per community: how many records a violation mask marks (NaN where the list is missing).
+
+    The measured value of a :func:`~shequ_gov.rules.no_violations` rule, kept as the mask's bits
+    (:class:`PackedMask`) and the table's offsets: one community's count costs its own records;
+    ``np.asarray`` gives the whole float column.
+    """
+
+    __slots__ = ("mask", "offsets", "known")
+    ndim = 1
+
+    def __init__(self, mask: PackedMask, offsets: np.ndarray, known: np.ndarray):
+        self.mask = mask
+        self.offsets = offsets
+        self.known = known
+
+    @property
+    def shape(self) -> tuple[int]:
+        return (len(self.known),)
+
+    def __len__(self) -> int:
+        return len(self.known)
+
+    def __getitem__(self, row: int) -> float:
+        row = int(row)
+        if not self.known[row]:
+            return np.nan
+        a, b = int(self.offsets[row]), int(self.offsets[row + 1])
+        if a == b:
+            return 0.0
+        bits = np.unpackbits(self.mask.bits[a >> 3:(b + 7) >> 3])
+        return float(np.count_nonzero(bits[a & 7:(a & 7) + b - a]))
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        marked = np.asarray(self.mask)
+        total = np.zeros(len(marked) + 1, dtype=np.int64)
+        np.cumsum(marked, out=total[1:])
+        out = np.diff(total[self.offsets]).astype(np.float64)
+        out[~self.known] = np.nan
+        return out if dtype is None else out.astype(dtype)
+
+
+#: How many leading elements :func:`_smallest` looks at before a pass over the whole column.
+_PROBE = 2048
+
+
+def _smallest(a: np.ndarray, memo: dict[Any, Any]) -> np.ndarray:
+    """*a* (float64, 1-D) in its smallest exact form: one number, a float32 column, or itself;
+    an equal column already kept for this evaluation (*memo*) is returned instead of a new one."""
+    bits = a.view(np.uint64)
+    head = a[:_PROBE]  # a look at the first elements rules out most columns before a whole pass
+    if len(a) and np.all(bits[:_PROBE] == bits[0]) and np.all(bits == bits[0]):
+        return np.array(a[0])  # every element the same number, bit for bit
+    out = a
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.count_nonzero(head.astype(np.float32) != head) == np.count_nonzero(np.isnan(head)):
+            small = a.astype(np.float32)
+            # exact where the only unequal elements are the NaNs (NaN != NaN)
+            if np.count_nonzero(small != a) == np.count_nonzero(np.isnan(a)):
+                out = small
+    # equal columns are kept once: a checksum, then an exact comparison of the bits
+    raw = out.view(np.uint32 if out.dtype == np.float32 else np.uint64)
+    key = ("same", out.dtype.char, len(out), int(np.add.reduce(raw, dtype=np.uint64)))
+    kept = memo.setdefault(key, [])
+    for other in kept:
+        if np.array_equal(other.view(raw.dtype), raw):
+            return other
+    kept.append(out)
+    return out
 
 
 #: Largest magnitude an outcome's number may have: beyond it differences overflow to infinity.

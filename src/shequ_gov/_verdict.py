@@ -106,7 +106,8 @@ class Tri:
     @classmethod
     def from_int8(cls, col: np.ndarray) -> "Tri":
         """From a stored boolean column (1 true, 0 false, -1 missing)."""
-        return cls(col == 1, col >= 0)
+        col = np.asarray(col)
+        return cls._normal(col == 1, col >= 0)  # true implies known: no normalising pass
 
     @classmethod
     def from_float(cls, values: Any) -> "Tri":
@@ -126,20 +127,32 @@ class Tri:
     def __len__(self) -> int:
         return len(self.value)
 
+    @classmethod
+    def _normal(cls, value: np.ndarray, known: np.ndarray) -> "Tri":
+        """A Tri of fresh arrays already normal (``value`` false wherever unknown): no copy, no mask."""
+        t = cls.__new__(cls)
+        t.value = value
+        t.known = known
+        return t
+
     def __and__(self, other: "Tri") -> "Tri":
         o = _tri(other, len(self))
-        false = (self.known & ~self.value) | (o.known & ~o.value)
+        false = self.is_false
+        false |= o.is_false
         true = self.value & o.value
-        return Tri(true, true | false)
+        false |= true
+        return Tri._normal(true, false)  # true implies known
 
     def __or__(self, other: "Tri") -> "Tri":
         o = _tri(other, len(self))
         true = self.value | o.value
-        false = self.known & ~self.value & o.known & ~o.value
-        return Tri(true, true | false)
+        known = self.is_false
+        known &= o.is_false
+        known |= true
+        return Tri._normal(true, known)
 
     def __invert__(self) -> "Tri":
-        return Tri(~self.value & self.known, self.known)
+        return Tri._normal(self.is_false, self.known)
 
     __rand__ = __and__
     __ror__ = __or__

@@ -117,6 +117,9 @@ def _seed(text: str) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    from ._memory import reuse_freed_memory
+
+    reuse_freed_memory()  # the command line owns its process: large evaluations reuse freed memory
     return _run(_COMMANDS[args.command], args)
 
 

@@ -91,14 +91,25 @@ def _bounds(x: Any) -> tuple[np.ndarray, np.ndarray]:
     return v, v
 
 
+def _slack(b: np.ndarray, sign: float) -> np.ndarray:
+    """``b + sign * _EPS * max(1, |b|)``, elementwise in one temporary (the same bits as the plain expression)."""
+    if b.ndim == 0:
+        return b + sign * (_EPS * max(1.0, abs(float(b))))
+    t = np.abs(b)
+    np.maximum(t, 1.0, out=t)
+    t *= sign * _EPS
+    t += b
+    return t
+
+
 def _ge(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore"):
-        return a >= b - _EPS * np.maximum(1.0, np.abs(b))
+        return a >= _slack(b, -1.0)
 
 
 def _le(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore"):
-        return a <= b + _EPS * np.maximum(1.0, np.abs(b))
+        return a <= _slack(b, 1.0)
 
 
 def _compare_bounds(measured: Any, required: Any, op: Relation) -> Tri:
@@ -125,8 +136,11 @@ def _shown(measured: Any, required: Any, t: Tri, op: Relation) -> tuple[np.ndarr
     m_lo, m_hi = _bounds(measured)
     r_lo, r_hi = _bounds(required)
     m_pass, m_fail, r_pass, r_fail = (m_lo, m_hi, r_hi, r_lo) if op is Relation.AT_LEAST else (m_hi, m_lo, r_lo, r_hi)
+    shape = t.value.shape
 
     def pick(on_pass: np.ndarray, on_fail: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+        if lo is hi and lo.shape == shape:  # an exact side (not a Range) is shown as it is
+            return lo
         with np.errstate(invalid="ignore"):
             exact = np.where(lo == hi, lo, np.nan)
         return np.where(t.is_true, on_pass, np.where(t.is_false, on_fail, exact))
@@ -146,12 +160,21 @@ def compare(measured: Any, required: Any, op: Relation | str) -> Tri:
     if isinstance(measured, Range) or isinstance(required, Range) or isinstance(required, Mapping):
         return _compare_bounds(measured, required, op)
     m = np.asarray(measured, dtype=np.float64)
-    r = np.broadcast_to(np.asarray(required, dtype=np.float64), m.shape)
-    known = ~np.isnan(m) & ~np.isnan(r)
+    r = np.asarray(required, dtype=np.float64)
+    if r.ndim == 0 and m.ndim == 1:  # one threshold (the common case): scalar arithmetic, no temporaries
+        bound = float(r)
+        if bound != bound:
+            return Tri(np.zeros(m.shape, bool), np.zeros(m.shape, bool))
+        tol = _EPS * max(1.0, abs(bound))
+        with np.errstate(invalid="ignore"):
+            v = m >= bound - tol if op is Relation.AT_LEAST else m <= bound + tol
+        return Tri(v, ~np.isnan(m))
+    r = np.broadcast_to(r, m.shape)
+    missing = np.isnan(m)
+    missing |= np.isnan(r)
     with np.errstate(invalid="ignore"):
-        tol = _EPS * np.maximum(1.0, np.abs(r))
-        v = m >= r - tol if op is Relation.AT_LEAST else m <= r + tol
-    return Tri(v, known)
+        v = m >= _slack(r, -1.0) if op is Relation.AT_LEAST else m <= _slack(r, 1.0)
+    return Tri(v, ~missing)
 
 
 def at_least(measured: Any, required: Any, *, unit: str = "", inputs: Mapping | None = None,
@@ -194,10 +217,11 @@ def between(measured: Any, low: Any, high: Any, *, unit: str = "", inputs: Mappi
     """
     m = np.asarray(measured, float)
     t = (compare(m, low, Relation.AT_LEAST) & compare(m, high, Relation.AT_MOST)) if result is None else result
-    lo = np.broadcast_to(np.asarray(low, float), m.shape)
-    hi = np.broadcast_to(np.asarray(high, float), m.shape)
+    low, high = np.asarray(low, float), np.asarray(high, float)
     with np.errstate(invalid="ignore"):
-        bound = np.where(m < lo, lo, hi)
+        bound = np.where(m < low, low, high)  # (bounds as given: a number is not spread into a column first)
+    lo = np.broadcast_to(low, m.shape)
+    hi = np.broadcast_to(high, m.shape)
     o = Outcome(t, measured=m, required=bound, unit=unit, op=Relation.BETWEEN, inputs=inputs, note=note)
     o.low, o.high = lo, hi
     return o
@@ -218,11 +242,15 @@ def no_violations(table: str, offending: Tri, owners: "ChildInputs", *, inputs: 
     a record that may offend (unknown) and none that surely does, is UNKNOWN. The measured value
     is the count of offending records; explanations name each one.
     """
-    res = owners.none(offending)
-    count = owners.count(offending.is_true)
-    count = np.where(owners.known, count, np.nan)
+    counts, unknown = owners._any_counts(offending)  # one aggregation gives the verdict and the count
+    res = ~owners._any_of(counts, unknown)
+    count = counts.astype(np.float64)
+    count[~owners.known] = np.nan
+    mask = offending.is_true
+    if table == owners.name:  # the engine may keep the count as the mask's bits (recomputed per community)
+        owners._cache[("violation_count", id(count))] = (weakref.ref(count), weakref.ref(mask))
     return Outcome(res, measured=count, required=0.0, unit="", op=Relation.NONE, inputs=inputs,
-                   violations={table: offending.is_true}, note=note)
+                   violations={table: mask}, note=note)
 
 
 def when(cond: Tri, then: Tri, otherwise: Tri) -> Tri:
@@ -292,13 +320,17 @@ class ChildInputs:
     def kind_in(self, keys: Iterable[str], column: str = "kind") -> np.ndarray:
         """Whether each record's kind (or tag key) is one of *keys* (keys the data never uses match nothing)."""
         table = self.key_names(column)
-        lut = np.zeros(len(table) + 1, dtype=bool)
         index = {k: i for i, k in enumerate(table)}
-        for k in keys:
-            i = index.get(k)
-            if i is not None:
-                lut[i] = True
-        return lut[self._child.cols[column]]
+        wanted = sorted({index[k] for k in keys if k in index})
+        codes = self._child.cols[column]
+        if len(wanted) <= 6:  # a few keys: one vectorised comparison each beats a table lookup
+            out = np.zeros(len(codes), dtype=bool)
+            for i in wanted:
+                out |= codes == i
+            return out
+        lut = np.zeros(len(table) + 1, dtype=bool)  # the last cell is the missing code -1
+        lut[wanted] = True
+        return lut.take(codes)
 
     def key_names(self, column: str = "kind") -> list[str]:
         """The keys the stored codes of *column* stand for (a string table or the facility vocabulary)."""
@@ -307,33 +339,45 @@ class ChildInputs:
     def _segment_counts(self, mask: np.ndarray) -> np.ndarray:
         """Per community: how many of its records are true in *mask* (read-only int array).
 
-        The records are grouped by community, so one running sum of a dense *mask* read at the
-        CSR offsets gives every community's count (a sparse one counts its true records' owners). For a read-only *mask* (a cached flag, the
-        known-ness of a field, a stored column) the result is kept for the evaluation while the
-        mask lives: rules and policies that aggregate the same mask share one computation.
+        The records are grouped by community, so the cheapest exact method depends on the mask's
+        density: a sparse mask counts its true records' owners, an almost-full one subtracts the
+        owners of its false records from the lengths, and the rest reads one running sum at the
+        CSR offsets. For a read-only *mask* (a cached flag, the known-ness of a field, a stored
+        column) the result is kept for the evaluation while the mask lives: rules and policies
+        that aggregate the same mask share one computation.
         """
         key = ("seg", id(mask))
         hit = self._cache.get(key)
         if hit is not None and hit[0]() is mask:
             return hit[1]
         m = np.asarray(mask, dtype=bool)
-        if np.count_nonzero(m) < len(m) // 4:  # sparse: count the true records' owners
-            out = np.bincount(self._child.owner[m], minlength=self._n)
-        else:
-            total = np.empty(len(m) + 1, dtype=np.int32 if len(m) < 2**31 else np.int64)
+        size = len(m)
+        k = np.count_nonzero(m)
+        if k == 0:
+            out = np.zeros(self._n, dtype=np.int64)
+        elif k == size:
+            out = self.lengths()
+        elif k < size // 16:  # sparse: count the true records' owners
+            out = np.bincount(self._child.owner[np.flatnonzero(m)], minlength=self._n)
+        elif size - k < size // 16:  # almost full: the lengths less the false records
+            out = self.lengths() - np.bincount(self._child.owner[np.flatnonzero(~m)], minlength=self._n)
+        else:  # one running sum over the whole column (measured faster than cache-sized blocks of it)
+            total = np.empty(size + 1, dtype=np.int32 if size < 2**31 else np.int64)
             total[0] = 0
             np.cumsum(m, out=total[1:])
-            off = self._child.offsets
-            out = total[off[1:]] - total[off[:-1]]
+            out = np.diff(total[self._child.offsets])
         out.setflags(write=False)
         if m is mask and not mask.flags.writeable:
-            try:
-                ref = weakref.ref(mask)
+            try:  # the entry goes with the mask (or with the evaluation's caches, see CommunityInputs.release)
+                ref = weakref.ref(mask, lambda _r, cache=self._cache: cache.pop(key, None))
             except TypeError:  # pragma: no cover - an array subclass without weak references
                 return out
             self._cache[key] = (ref, out)
-            weakref.finalize(mask, self._cache.pop, key, None)
         return out
+
+    def _any_counts(self, t: Tri) -> tuple[np.ndarray, np.ndarray]:
+        """Per community: how many records are true in *t* (int, read-only), and whether one is unknown."""
+        return self._segment_counts(t.is_true), self._segment_counts(t.known) < self.lengths()
 
     def lengths(self) -> np.ndarray:
         """Per community: how many records it has (int, read-only; 0 where the list is missing)."""
@@ -360,8 +404,8 @@ class ChildInputs:
         v = np.asarray(values, dtype=np.float64)
         owner = self._child.owner
         if mask is not None:  # work on the selected records only: small temporaries
-            m = np.asarray(mask, dtype=bool)
-            v, owner = v[m], owner[m]
+            rows = np.flatnonzero(np.asarray(mask, dtype=bool))  # one scan of the mask for both columns
+            v, owner = v.take(rows), owner.take(rows)
         nan = np.isnan(v)
         has_nan = bool(nan.any())
         total = np.bincount(owner, weights=np.where(nan, 0.0, v) if has_nan else v,
@@ -396,10 +440,12 @@ class ChildInputs:
 
     def any(self, t: Tri) -> Tri:
         """Per community: true if some record is true; false if all are false (or there are none)."""
-        n_true = self._segment_counts(t.is_true) > 0
-        n_unknown = self._segment_counts(t.known) < self.lengths()
-        known = self.known & (n_true | ~n_unknown)
-        return Tri(n_true, known)
+        counts, unknown = self._any_counts(t)
+        return self._any_of(counts, unknown)
+
+    def _any_of(self, counts: np.ndarray, unknown: np.ndarray) -> Tri:
+        n_true = counts > 0
+        return Tri(n_true, self.known & (n_true | ~unknown))
 
     def all(self, t: Tri) -> Tri:
         """Per community: true if every record is true (or there are none); false if one is false."""
@@ -463,7 +509,16 @@ class ChildInputs:
 
         With :func:`at_least` and ``len(keys)`` this is the "has every listed room / committee" rule.
         """
-        out = self.keys_present(keys, column).sum(axis=1).astype(np.float64)
+        bits = self._presence_bits(column)
+        if bits is None:
+            out = self.keys_present(keys, column).sum(axis=1).astype(np.float64)
+        else:  # one popcount of each community's key bits, masked to the listed keys
+            index = {k: i for i, k in enumerate(self.key_names(column))}
+            want = 0
+            for k in dict.fromkeys(keys):
+                if k in index:
+                    want |= 1 << index[k]
+            out = _popcount(bits & np.uint64(want)).astype(np.float64)
         out[~self.known] = np.nan
         return out
 
@@ -548,6 +603,12 @@ class CommunityInputs:
         view._selected = selected
         return view
 
+    def release(self) -> None:
+        """Drop every value cached for the evaluation (aggregates, flags, masks of the child tables)."""
+        self._cache.clear()
+        for child in (self.facilities, self.staff, self.tasks, self.plaques, self.unified, self.bodies):
+            child._cache.clear()
+
     def _cached(self, key: Any, make: Any) -> Any:
         v = self._cache.get(key)
         if v is None:
@@ -604,11 +665,9 @@ class CommunityInputs:
             raise TypeError(f"expected the value of a parameter keyed by a category (by = \"area_type\"), "
                             f"got {value!r}")
         codes, vocab = self._category_codes(value.by)
-        table = np.array([value[k] for k in vocab] + [np.nan], dtype=np.float64)  # last cell: missing (-1)
-        exact = table[codes]
-        missing = codes < 0
-        low = np.where(missing, value.low, exact)
-        high = np.where(missing, value.high, exact)
+        exact = [value[k] for k in vocab]
+        low = np.array(exact + [value.low], dtype=np.float64)[codes]  # last cell: missing (-1)
+        high = np.array(exact + [value.high], dtype=np.float64)[codes]
         return Range(low, high)
 
     def per_area_type(self, choices: Mapping[str, Tri]) -> Tri:
@@ -683,7 +742,7 @@ class CommunityInputs:
         """Per task row: whether the community's role in it is *role* (unknown where not given)."""
         code = TASK_ROLES.index(TASK_ROLES.check(role))
         col = self.tasks.column("role")
-        return Tri(col == code, col >= 0)
+        return Tri._normal(col == code, col >= 0)  # a code (≥ 0) implies known
 
     def task_handed_down(self) -> Tri:
         """Per task row: whether the task is handed to the community (its role ``responsible`` or
@@ -757,9 +816,18 @@ class RegionInputs:
             np.full(inputs.n, -1, np.int64)
         inside = self.of_community >= 0
         self._inside = None if inside.all() else inside  # None: every community has such an ancestor
+        self._bounds = _contiguous(self.of_community, self.n)
 
     def _sum(self, weights: np.ndarray) -> np.ndarray:
         """Per region: the sum of a per-community array over the communities inside it."""
+        if self._bounds is not None and isinstance(weights, np.ndarray) and weights.dtype == bool:
+            # communities are in code order, so each region's are one run of rows: a count is the
+            # difference of one running sum at the runs' ends
+            total = np.empty(len(weights) + 1, dtype=np.int64)
+            total[0] = 0
+            np.cumsum(weights, out=total[1:])
+            lo, hi = self._bounds
+            return (total[hi] - total[lo]).astype(np.float64)
         w = np.asarray(weights, np.float64)
         if self._inside is None:
             return np.bincount(self.of_community, weights=w, minlength=self.n).astype(np.float64)
@@ -806,13 +874,13 @@ class RegionInputs:
         """
         sel = self._inputs.selected if among is None else among
         counted = sel.is_true
-        maybe = ~sel.known
+        n_maybe = self.count(~sel.known)
         total = self.count(counted)
         n_true = self.count(counted & t.is_true)
-        n_unknown = self.count(counted & ~t.known) + self.count(maybe)
+        n_unknown = self.count(counted & ~t.known) + n_maybe
         with np.errstate(invalid="ignore", divide="ignore"):
-            low = n_true / (total + self.count(maybe))
-            high = (n_true + n_unknown) / (total + self.count(maybe))
+            low = n_true / (total + n_maybe)
+            high = (n_true + n_unknown) / (total + n_maybe)
         return low, high, total
 
     def share_known(self, t: Tri, among: Tri | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -841,6 +909,26 @@ class RegionInputs:
         n_false = np.bincount(own, weights=t.is_false[inside].astype(np.float64), minlength=self.n) > 0
         n_unknown = np.bincount(own, weights=(~t.known[inside]).astype(np.float64), minlength=self.n) > 0
         return Tri(~n_false & ~n_unknown, n_false | ~n_unknown)
+
+
+def _contiguous(of_row: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """Where the rows of each of *n* groups form one run (rows in code order, -1: in no group):
+    each group's run as ``(start, stop)`` arrays (empty runs for groups with no row); else None."""
+    rows = np.flatnonzero(of_row >= 0)
+    grp = of_row[rows]
+    if len(grp) > 1 and np.any(grp[1:] < grp[:-1]):
+        return None
+    ids = np.arange(n)
+    first = np.searchsorted(grp, ids, "left")
+    last = np.searchsorted(grp, ids, "right")
+    filled = last > first
+    lo = np.zeros(n, np.int64)
+    hi = np.zeros(n, np.int64)
+    lo[filled] = rows[first[filled]]
+    hi[filled] = rows[last[filled] - 1] + 1
+    if int((hi - lo).sum()) != len(rows):  # a row of no group inside a run: not contiguous
+        return None
+    return lo, hi
 
 
 def _popcount(bits: np.ndarray) -> np.ndarray:
