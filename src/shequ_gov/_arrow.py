@@ -19,6 +19,7 @@ ImportError naming the extra to install.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -167,6 +168,7 @@ def write_parquet(st: C.Store, path: str | os.PathLike[str], *, partition_by: st
         for name in S.CHILDREN:
             codes[name] = st.communities["code"][getattr(st, name).owner]
         for name, table in tables.items():
+            table = _for_parquet(pa, table)
             if partition_by is None:
                 pq.write_table(table, tmp / f"{name}.parquet", compression="zstd")
                 continue
@@ -188,6 +190,23 @@ def write_parquet(st: C.Store, path: str | os.PathLike[str], *, partition_by: st
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def _for_parquet(pa: Any, table: Any) -> Any:
+    """*table* as stored in Parquet: a child table's ``community`` and the key lists as plain strings.
+
+    A dictionary of 620,000 community codes is written once per row group and read back once per
+    batch (seconds); plain strings are dictionary-encoded by Parquet itself, smaller on disk and
+    read in a fraction of the time. Lists of dictionary keys cannot be read back whole by
+    ``ParquetFile.read`` once a table spans several row groups. Flat vocabulary columns keep
+    their dictionary type (pandas reads them as categoricals)."""
+    for i, f in enumerate(table.schema):
+        t = f.type
+        if f.name == "community" and pa.types.is_dictionary(t):
+            table = table.set_column(i, f.name, table.column(i).cast(t.value_type))
+        elif pa.types.is_list(t) and pa.types.is_dictionary(t.value_type):
+            table = table.set_column(i, f.name, table.column(i).cast(pa.list_(t.value_type.value_type)))
+    return table
 
 
 # --- reading -------------------------------------------------------------------------------------
@@ -224,10 +243,11 @@ def read_parquet(path: str | os.PathLike[str], *, province: str | None = None) -
                             t = pq.read_table(part)
                         else:  # no rows of this table in the province: its schema, empty
                             t = pq.read_schema(next(candidate.rglob("*.parquet"))).empty_table()
+                    elif candidate.is_dir():
+                        t = pq.read_table(candidate, partitioning="hive")
                     else:
-                        t = pq.read_table(candidate, partitioning="hive") if candidate.is_dir() else \
-                            pq.read_table(candidate)
-                    t.validate(full=True)
+                        t = _read_file(pq, candidate)
+                    _validate(t)
                     _ = [f.name for f in t.schema], t.schema.metadata
                 except Exception as exc:  # pyarrow raises several types for damaged files
                     p.add(f"{name}", f"cannot read {candidate.name} as Parquet: {type(exc).__name__}: {exc}")
@@ -237,7 +257,7 @@ def read_parquet(path: str | os.PathLike[str], *, province: str | None = None) -
                 tables[name] = t
                 break
     try:
-        store = from_arrow(tables, source=source, unreadable={loc for loc, _ in p.items})
+        store = from_arrow(tables, source=source, unreadable={loc for loc, _ in p.items}, validated=True)
     except ValidationError as exc:
         raise ValidationError(p.items + exc.problems, source=source) from None
     except Exception as exc:  # a damaged file that pyarrow read but cannot convert
@@ -247,12 +267,90 @@ def read_parquet(path: str | os.PathLike[str], *, province: str | None = None) -
     return store
 
 
-def _column(table: Any, name: str) -> Any:
+_NUMPY = {"bool": np.bool_, "int8": np.int8, "int16": np.int16, "int32": np.int32, "int64": np.int64,
+          "uint8": np.uint8, "uint16": np.uint16, "uint32": np.uint32, "uint64": np.uint64,
+          "halffloat": np.float16, "float": np.float32, "double": np.float64}
+
+
+def _np(arr: Any) -> np.ndarray:
+    """The values of a numeric or boolean pyarrow array as numpy, zero-copy where the layout allows
+    (read-only then); the values under nulls are unspecified (fill or mask them first).
+
+    (``Array.to_numpy`` imports pandas, 0.3–0.6 s in a fresh process, and copies booleans.)"""
     pa = _pa()
-    col = table.column(name).combine_chunks()
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    dt = _NUMPY.get(str(arr.type))
+    if dt is None:
+        return arr.to_numpy(zero_copy_only=False)
+    n, buf = len(arr), arr.buffers()[1]
+    if dt is np.bool_:
+        if buf is None or not n:
+            return np.zeros(n, bool)
+        bits = np.unpackbits(np.frombuffer(buf, np.uint8, count=(arr.offset + n + 7) // 8), bitorder="little")
+        return bits[arr.offset:arr.offset + n].view(bool)
+    if buf is None or not n:
+        return np.zeros(n, dt)
+    return np.frombuffer(buf, dt, count=n, offset=arr.offset * np.dtype(dt).itemsize)
+
+
+def _filled(arr: Any, fill: Any) -> np.ndarray:
+    """:func:`_np` with *fill* under the nulls (``pc.fill_null`` with a Python value imports pandas)."""
+    vals = _np(arr)
+    if arr.null_count:
+        vals = np.where(_np(arr.is_null()), fill, vals)
+    return vals
+
+
+def _read_file(pq: Any, path: Path) -> Any:
+    """One Parquet file as a table (``ParquetFile.read``: no dataset layer, no pandas import)."""
+    pa = _pa()
+    try:
+        return pq.ParquetFile(path).read()
+    except pa.ArrowNotImplementedError:  # nested dictionary columns over several row groups (other writers)
+        return pq.read_table(path)
+
+
+def _validate(t: Any) -> None:
+    """``Table.validate(full=True)``, with a dictionary shared by several chunks checked once."""
+    pa = _pa()
+    seen: set[tuple[int, int]] = set()
+    for col in t.columns:
+        for chunk in col.chunks:
+            if pa.types.is_dictionary(chunk.type):
+                d = chunk.dictionary
+                key = (d.offset, len(d), *((b.address, b.size) if b is not None else (0, 0) for b in d.buffers()))
+                if key not in seen:
+                    d.validate(full=True)
+                    seen.add(key)
+                chunk.indices.validate(full=True)
+                if len(chunk.indices) - chunk.indices.null_count:
+                    lo, hi = _min_max(chunk.indices)
+                    if lo < 0 or hi >= len(d):
+                        raise ValueError(f"dictionary index out of bounds in column of type {chunk.type}")
+            else:
+                chunk.validate(full=True)
+
+
+def _min_max(arr: Any) -> tuple[int, int]:
+    pc = require("pyarrow.compute", "arrow")
+    mm = pc.min_max(arr)
+    return mm["min"].as_py(), mm["max"].as_py()
+
+
+def _column(table: Any, name: str, keep_dict: bool = False) -> Any:
+    """A column as one array; dictionary-encoded values decoded unless *keep_dict* (a small
+    dictionary of vocabulary keys, checked once per entry)."""
+    pa = _pa()
+    col = table.column(name)
     if pa.types.is_dictionary(col.type):
-        col = col.cast(col.type.value_type)
-    return col
+        if keep_dict and col.num_chunks > 1:
+            col = col.unify_dictionaries()
+        col = col.combine_chunks()
+        if not (keep_dict and pa.types.is_string(col.type.value_type)):
+            col = col.cast(col.type.value_type)
+        return col
+    return col.combine_chunks()
 
 
 def _strings(col: Any) -> list:
@@ -267,10 +365,33 @@ def _arrow_codes(col: Any, where: Any, p: Problems, key: str, required: bool) ->
     if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
         p.add(f"{where(0)}.{key}" if len(col) else key, f"expected 12-digit codes as strings, got {col.type}")
         return np.full(len(col), -1, np.int64)
-    ok = pc.fill_null(pc.match_substring_regex(col, r"^[1-9][0-9]{11}$"), False)
-    if pc.all(ok).as_py() is not False and col.null_count == 0:
-        return pc.cast(col, pa.int64()).to_numpy().copy()
+    fast = _twelve_digits(col)
+    if fast is not None:
+        return fast
+    ok = _filled(pc.match_substring_regex(col, r"^[1-9][0-9]{11}$"), False)
+    if ok.all() and col.null_count == 0:
+        return _np(pc.cast(col, pa.int64())).copy()
     return C._codes(col.to_pylist(), where, p, key, required)
+
+
+def _twelve_digits(col: Any) -> np.ndarray | None:
+    """The codes of a string array in which every value is 12 ASCII digits, the first not 0, read
+    from its buffers (``None`` if any value is not: the caller checks value by value)."""
+    pa = _pa()
+    n = len(col)
+    if col.null_count or not n:
+        return None
+    wide = pa.types.is_large_string(col.type)
+    _, obuf, dbuf = col.buffers()
+    off = np.frombuffer(obuf, np.int64 if wide else np.int32, count=n + 1, offset=col.offset * (8 if wide else 4))
+    lo = int(off[0])
+    if int(off[-1]) - lo != 12 * n or (n > 1 and not (np.diff(off) == 12).all()):
+        return None
+    digits = np.frombuffer(dbuf, np.uint8, count=12 * n, offset=lo).reshape(n, 12)
+    if digits.min() < 48 or digits.max() > 57 or digits[:, 0].min() < 49:
+        return None
+    pc = require("pyarrow.compute", "arrow")
+    return _np(pc.cast(col, pa.int64())).copy()
 
 
 def _arrow_field(f: S.Field, col: Any, where: Any, p: Problems, key: str) -> np.ndarray:
@@ -279,14 +400,21 @@ def _arrow_field(f: S.Field, col: Any, where: Any, p: Problems, key: str) -> np.
     pc = require("pyarrow.compute", "arrow")
     t = col.type
     n = len(col)
+    if pa.types.is_dictionary(t):
+        if f.kind == "enum":
+            a = _vocab_indices(col, f.vocab)
+            if a is not None:
+                return a.astype(f.dtype)
+        col = col.cast(t.value_type)
+        t = col.type
     if f.numeric:
         if not (pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t)):
             return C.encode_values(f, col.to_pylist(), where, p, key)
         try:
-            arr = pc.cast(col, pa.float64()).to_numpy(zero_copy_only=False)
+            arr = _np(pc.cast(col, pa.float64()))
         except Exception:  # decimals beyond float
             return C.encode_values(f, col.to_pylist(), where, p, key)
-        arr = np.where(np.asarray(col.is_null().to_numpy(zero_copy_only=False)), np.nan, arr)
+        arr = np.where(np.asarray(_np(col.is_null())), np.nan, arr)
         with np.errstate(invalid="ignore"):
             good = np.isnan(arr) | ((arr >= 0) & np.isfinite(arr))
             if f.kind == "count":
@@ -303,18 +431,18 @@ def _arrow_field(f: S.Field, col: Any, where: Any, p: Problems, key: str) -> np.
         return arr.astype(f.dtype)
     if f.kind == "bool":
         if pa.types.is_boolean(t):
-            a = np.where(col.is_null().to_numpy(zero_copy_only=False), -1,
-                         col.fill_null(False).to_numpy(zero_copy_only=False).astype(np.int8))
+            a = np.where(_np(col.is_null()), -1,
+                         _filled(col, False).astype(np.int8))
             return a.astype(f.dtype)
         return C.encode_values(f, col.to_pylist(), where, p, key)
     if f.kind == "int":
         if pa.types.is_floating(t):  # whole numbers as floats (a pandas column with missing values)
-            x = pc.fill_null(col, -1.0).to_numpy(zero_copy_only=False)
+            x = _filled(col, -1.0)
             if np.all((x == np.floor(x)) & (np.abs(x) < 2**31)):
-                col, t = pa.array(x.astype(np.int64), mask=np.asarray(col.is_null().to_numpy(zero_copy_only=False))), \
+                col, t = pa.array(x.astype(np.int64), mask=np.asarray(_np(col.is_null()))), \
                     pa.int64()
         if pa.types.is_integer(t):
-            a = pc.fill_null(col, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+            a = _filled(col, -1).astype(np.int64)
             bad = np.flatnonzero((a != -1) & ((a < f.low) | (a > (f.high if f.high is not None else a))))
             if len(bad):
                 vals = [None] * n
@@ -326,9 +454,12 @@ def _arrow_field(f: S.Field, col: Any, where: Any, p: Problems, key: str) -> np.
         return C.encode_values(f, col.to_pylist(), where, p, key)
     if f.kind == "enum":
         if pa.types.is_string(t) or pa.types.is_large_string(t):
+            a = _vocab_indices(col, f.vocab)
+            if a is not None:
+                return a.astype(f.dtype)
             idx = pc.index_in(col, value_set=pa.array(list(f.vocab or ()), pa.string()))
-            a = pc.fill_null(idx, -2).to_numpy(zero_copy_only=False).astype(np.int64)
-            a[np.asarray(col.is_null().to_numpy(zero_copy_only=False))] = -1
+            a = _filled(idx, -2).astype(np.int64)
+            a[np.asarray(_np(col.is_null()))] = -1
             bad = np.flatnonzero(a == -2)
             if len(bad):
                 vals: list[Any] = [None] * n
@@ -339,6 +470,23 @@ def _arrow_field(f: S.Field, col: Any, where: Any, p: Problems, key: str) -> np.
             return a.astype(f.dtype)
         return C.encode_values(f, col.to_pylist(), where, p, key)
     raise TypeError(f.kind)
+
+
+def _lookup(col: Any, keys: Any) -> np.ndarray:
+    """The position in *keys* of each value of a string (or dictionary-encoded) column: -1 for
+    null, -2 for a value not among the keys. Each distinct value is looked up once."""
+    pa = _pa()
+    enc = col if pa.types.is_dictionary(col.type) else col.dictionary_encode()
+    index = {k: i for i, k in enumerate(keys)}
+    lut = np.array([index.get(x, -2) if type(x) is str else -2 for x in enc.dictionary.to_pylist()] + [-1],
+                   dtype=np.int64)
+    return lut[_filled(enc.indices, -1).astype(np.int64)]  # -1 (null) picks the last entry
+
+
+def _vocab_indices(col: Any, vocab: Any) -> np.ndarray | None:
+    """:func:`_lookup` in a vocabulary; ``None`` if a value is not one of its keys (the caller names it)."""
+    a = _lookup(col, list(vocab or ()))
+    return None if (a == -2).any() else a
 
 
 def _expected_columns(name: str) -> tuple[str, ...]:
@@ -381,10 +529,12 @@ def _utf8_ok(name: str, table: Any, p: Problems) -> bool:
     return True
 
 
-def from_arrow(tables: Mapping[str, Any], source: str | None = None, unreadable: set[str] = frozenset()) -> C.Store:
+def from_arrow(tables: Mapping[str, Any], source: str | None = None, unreadable: set[str] = frozenset(),
+               validated: bool = False) -> C.Store:
     """Build a store from Arrow tables (see the module docstring), validated like any input.
 
-    *unreadable* names tables that could not be read (their problem is reported by the caller)."""
+    *unreadable* names tables that could not be read (their problem is reported by the caller);
+    *validated*: the tables' buffers were already checked (:func:`_validate`)."""
     pa = _pa()
     pc = require("pyarrow.compute", "arrow")
     p = Problems()
@@ -405,7 +555,8 @@ def from_arrow(tables: Mapping[str, Any], source: str | None = None, unreadable:
         if version is not None and version.decode(errors="replace") != C.SCHEMA:
             p.add(name, f"written for schema {version.decode(errors='replace')!r}, expected {C.SCHEMA!r}")
         _check_columns(name, t, p)
-        _utf8_ok(name, t, p)
+        if not validated:
+            _utf8_ok(name, t, p)
     missing = [name for name in ("regions", "communities") if name not in tables]
     for name in missing:
         if name not in unreadable:
@@ -430,14 +581,15 @@ def from_arrow(tables: Mapping[str, Any], source: str | None = None, unreadable:
         p.add(f"{rwhere(i)}.code", f"{rcode[i]:012d} is a community code: communities go in 'communities'")
         rcode[i] = -1
     if "level" in rt.column_names:
-        lv = _column(rt, "level")
-        idx = pc.fill_null(pc.index_in(lv, value_set=pa.array(_LEVELS)), -1).to_numpy(zero_copy_only=False)
+        lv = _column(rt, "level", keep_dict=True)
+        idx = _lookup(lv, _LEVELS) if pa.types.is_string(getattr(lv.type, "value_type", lv.type)) else \
+            _filled(pc.index_in(lv.cast(pa.string()), value_set=pa.array(_LEVELS)), -1)
         for i in np.flatnonzero(((idx != depth) & (rcode >= 0)) | (idx < 0)).tolist():
             if lv[i].as_py() is None:
                 continue
             p.add(f"{rwhere(i)}.level", f"level {lv[i].as_py()!r} does not fit the code (expected "
                                         f"{_LEVELS[depth[i]] if rcode[i] >= 0 else 'one of ' + ', '.join(_LEVELS[:4])})")
-    rcols = {name: (_arrow_field(f, _column(rt, name), rwhere, p, name) if name in rt.column_names
+    rcols = {name: (_arrow_field(f, _column(rt, name, True), rwhere, p, name) if name in rt.column_names
                     else np.full(nr, f.missing, f.dtype)) for name, f in C.REGION_SPECS.items()}
     r = C.Gathered(rcode, rnames, rgiven, rcols, where=rwhere)
 
@@ -453,7 +605,7 @@ def from_arrow(tables: Mapping[str, Any], source: str | None = None, unreadable:
     cnames = _names(_column(ct, "name"), cwhere, p)
     cgiven = _arrow_codes(_column(ct, "parent"), cwhere, p, "parent", False) if "parent" in ct.column_names \
         else np.full(n, -1, np.int64)
-    ccols = {path: (_arrow_field(f, _column(ct, path), cwhere, p, path) if path in ct.column_names
+    ccols = {path: (_arrow_field(f, _column(ct, path, True), cwhere, p, path) if path in ct.column_names
                     else np.full(n, f.missing, f.dtype)) for path, f in S.COMMUNITY_COLUMNS}
     known: dict[str, np.ndarray] = {}
     children = C.empty_children_input()
@@ -469,7 +621,7 @@ def from_arrow(tables: Mapping[str, Any], source: str | None = None, unreadable:
             p.add(f"communities.{name}", f"expected a list of keys, got {col.type}")
             known[name] = np.zeros(n, bool)
             continue
-        known[name] = ~np.asarray(col.is_null().to_numpy(zero_copy_only=False))
+        known[name] = ~np.asarray(_np(col.is_null()))
         children[name] = _tag_rows(tg, col, cwhere, p)
     for name, ch in S.CHILDREN.items():
         count_col = f"n_{name}"
@@ -477,7 +629,7 @@ def from_arrow(tables: Mapping[str, Any], source: str | None = None, unreadable:
         if count_col in ct.column_names:
             cc = _column(ct, count_col)
             if pa.types.is_integer(cc.type) or pa.types.is_floating(cc.type):
-                x = pc.fill_null(cc, -1).to_numpy(zero_copy_only=False)
+                x = _filled(cc, -1)
                 counts = np.where(x == np.floor(x), x, -2).astype(np.int64)
             else:
                 p.add(f"communities.{count_col}", f"expected whole numbers, got {cc.type}")
@@ -492,6 +644,9 @@ def from_arrow(tables: Mapping[str, Any], source: str | None = None, unreadable:
     return C.assemble(r, c, p, source)
 
 
+_YEAR = re.compile(r"[0-9]{4}")
+
+
 def _names(col: Any, where: Any, p: Problems) -> list:
     values = col.to_pylist()
     return C._names_of_rows(values, where, p, None)
@@ -500,7 +655,7 @@ def _names(col: Any, where: Any, p: Problems) -> list:
 def _list_parts(col: Any) -> tuple[np.ndarray, Any]:
     """(offsets as int64, the values as strings) of a list column (nulls are empty lists)."""
     pa = _pa()
-    offsets = np.asarray(col.offsets.to_numpy(zero_copy_only=False), dtype=np.int64)
+    offsets = np.asarray(_np(col.offsets), dtype=np.int64)
     values = col.values  # the values of every list, nulls included, in offset order
     values = values.slice(int(offsets[0]), int(offsets[-1] - offsets[0])) if len(offsets) else values
     offsets = offsets - offsets[0] if len(offsets) else offsets
@@ -514,12 +669,17 @@ def _keys(values: Any, vocab: Any, where_of: Any, p: Problems, open_: bool) -> t
     column and the mask of the values kept."""
     pa = _pa()
     pc = require("pyarrow.compute", "arrow")
-    if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+    if pa.types.is_dictionary(values.type) and not pa.types.is_string(values.type.value_type):
+        values = values.cast(values.type.value_type)
+    if pa.types.is_dictionary(values.type):
+        enc = values  # already one string per key, indices per value
+    elif not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
         p.add(where_of(0) if len(values) else "keys", f"expected strings, got {values.type}")
         return C.Interned([], np.zeros(0, np.int32)), np.zeros(len(values), bool)
-    enc = values.dictionary_encode()
+    else:
+        enc = values.dictionary_encode()
     strings = enc.dictionary.to_pylist()
-    codes = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    codes = _filled(enc.indices, -1).astype(np.int64)
     ok_string = np.array([type(x) is str and (x in vocab._index or (open_ and bool(x.strip()))) for x in strings],
                          dtype=bool)
     ok = (codes >= 0) & (ok_string[np.maximum(codes, 0)] if len(strings) else np.zeros(len(codes), bool))
@@ -548,24 +708,27 @@ def _child_rows(name: str, ch: S.Children, t: Any, sorted_codes: np.ndarray, ord
     rec = ch.record
     m = t.num_rows
     where = _Rows(name)
-    raw = t.column("community").combine_chunks()
-    if pa.types.is_dictionary(raw.type) and raw.null_count == 0:  # as written: codes once, rows as indices
+    raw = t.column("community")
+    raw = raw.combine_chunks() if pa.types.is_dictionary(raw.type) else raw
+    if pa.types.is_dictionary(raw.type) and raw.null_count == 0:  # codes once, rows as indices
         dict_codes = _arrow_codes(raw.dictionary, lambda i: f"{name}.community (dictionary entry {i})", p,
                                   "", True)
-        code = dict_codes[raw.indices.to_numpy(zero_copy_only=False)] if len(dict_codes) else \
+        code = dict_codes[_np(raw.indices)] if len(dict_codes) else \
             np.full(m, -1, np.int64)
     else:
         code = _arrow_codes(_column(t, "community"), lambda i: f"{name}[{i}]", p, "community", True)
-    pos = np.searchsorted(sorted_codes, code)
-    pos[pos >= len(sorted_codes)] = 0
-    found = (code >= 0) & (sorted_codes[pos] == code) if len(sorted_codes) else np.zeros(m, bool)
-    for i in np.flatnonzero(~found & (code >= 0)).tolist():
-        p.add(f"{name}[{i}].community", f"no community with code {code[i]:012d} in the communities table")
-    owner = np.where(found, order[pos], -1) if len(sorted_codes) else np.full(m, -1)
-    have = np.bincount(owner[owner >= 0], minlength=len(counts))
-    for i in np.flatnonzero(have != np.maximum(counts, 0)).tolist():
-        p.add(f"{cwhere(i)}.n_{name}", f"{'missing' if counts[i] < 0 else counts[i]} {name} announced, "
-                                       f"{have[i]} rows in the {name} table")
+    owner = _owners_as_written(code, cwhere.codes, counts)
+    if owner is None:  # not grouped in the communities' order, or counts that do not match: look up each
+        pos = np.searchsorted(sorted_codes, code)
+        pos[pos >= len(sorted_codes)] = 0
+        found = (code >= 0) & (sorted_codes[pos] == code) if len(sorted_codes) else np.zeros(m, bool)
+        for i in np.flatnonzero(~found & (code >= 0)).tolist():
+            p.add(f"{name}[{i}].community", f"no community with code {code[i]:012d} in the communities table")
+        owner = np.where(found, order[pos], -1) if len(sorted_codes) else np.full(m, -1)
+        have = np.bincount(owner[owner >= 0], minlength=len(counts))
+        for i in np.flatnonzero(have != np.maximum(counts, 0)).tolist():
+            p.add(f"{cwhere(i)}.n_{name}", f"{'missing' if counts[i] < 0 else counts[i]} {name} announced, "
+                                           f"{have[i]} rows in the {name} table")
     cols: dict[str, Any] = {}
     for k, f in rec.child_columns().items():
         if k not in t.column_names:
@@ -574,7 +737,7 @@ def _child_rows(name: str, ch: S.Children, t: Any, sorted_codes: np.ndarray, ord
             cols[k] = np.full(m, f.missing, f.dtype) if f.kind not in ("key", "keyset") else (
                 [""] * m if f.kind == "key" else np.zeros(m, f.dtype))
             continue
-        col = _column(t, k)
+        col = _column(t, k, keep_dict=True)
         if f.kind == "key":
             keys, ok = _keys(col, f.vocab, lambda i, k=k: f"{where(i)}.{k}", p, True)
             codes = np.zeros(m, np.int32)
@@ -609,6 +772,16 @@ def _child_rows(name: str, ch: S.Children, t: Any, sorted_codes: np.ndarray, ord
     return out
 
 
+def _owners_as_written(code: np.ndarray, ccode: np.ndarray, counts: np.ndarray) -> np.ndarray | None:
+    """The community row of each child row when the child table is laid out as it is written: its
+    rows grouped by community, in the order of the communities table, as many as announced
+    (``n_<table>``). ``None`` otherwise (each row is then looked up by its code)."""
+    if (counts < 0).any() or int(counts.sum()) != len(code) or (ccode < 0).any():
+        return None
+    owner = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
+    return owner if np.array_equal(ccode[owner], code) else None
+
+
 def _year_map_rows(ym: S.YearMap, t: Any, m: int, where: Any, p: Problems) -> dict[str, Any]:
     """A map column (year → value) as the rows of its child table, each bad entry a problem."""
     pa = _pa()
@@ -626,7 +799,7 @@ def _year_map_rows(ym: S.YearMap, t: Any, m: int, where: Any, p: Problems) -> di
         except (TypeError, ValueError, pa.ArrowException):
             p.add(f"{where.name}.{ym.name}", f"expected a map from year to {ym.field.name}, got {col.type}")
             return empty
-    offsets = np.asarray(col.offsets.to_numpy(zero_copy_only=False), dtype=np.int64)
+    offsets = np.asarray(_np(col.offsets), dtype=np.int64)
     keys, items = col.keys, col.items
     lo, n_items = int(offsets[0]), int(offsets[-1] - offsets[0])
     keys, items, offsets = keys.slice(lo, n_items), items.slice(lo, n_items), offsets - lo
@@ -634,10 +807,10 @@ def _year_map_rows(ym: S.YearMap, t: Any, m: int, where: Any, p: Problems) -> di
     if pa.types.is_dictionary(keys.type):
         keys = keys.cast(keys.type.value_type)
     years = pc.cast(keys, pa.string()) if not pa.types.is_string(keys.type) else keys
-    ok_year = pc.fill_null(pc.match_substring_regex(years, r"^[0-9]{4}$"), False).to_numpy(zero_copy_only=False)
-    y = np.full(len(owner), -1, np.int64)
-    if ok_year.any():
-        y[ok_year] = pc.cast(years.filter(pa.array(ok_year)), pa.int64()).to_numpy(zero_copy_only=False)
+    enc = years.dictionary_encode()  # a few distinct years: each checked once
+    lut = np.array([int(v) if type(v) is str and _YEAR.fullmatch(v) else -1 for v in enc.dictionary.to_pylist()]
+                   + [-1], dtype=np.int64)
+    y = lut[_filled(enc.indices, -1).astype(np.int64)]
     good = (y >= ym.low) & (y <= ym.high)
     for i in np.flatnonzero(~good).tolist():
         p.add(f"{where(int(owner[i]))}.{ym.name}", f"expected a year from {ym.low} to {ym.high} as key, "
@@ -646,9 +819,12 @@ def _year_map_rows(ym: S.YearMap, t: Any, m: int, where: Any, p: Problems) -> di
         items = items.cast(items.type.value_type)
     vals = _arrow_field(ym.field, items, lambda i: f"{where(int(owner[i]))}.{ym.name}.{int(y[i])}", p, "")
     keep = good & (vals != ym.field.missing)  # a year without a value records nothing
-    owner, y, vals = owner[keep], y[keep], vals[keep]
-    order = np.lexsort((y, owner))
-    owner, y, vals = owner[order], y[order], vals[order]
+    if not keep.all():
+        owner, y, vals = owner[keep], y[keep], vals[keep]
+    # owners ascend (a map's entries follow its row); within one, years as written: sort if they do not ascend
+    if len(y) > 1 and not ((owner[1:] != owner[:-1]) | (y[1:] > y[:-1])).all():
+        order = np.lexsort((y, owner))
+        owner, y, vals = owner[order], y[order], vals[order]
     dup = np.flatnonzero((owner[1:] == owner[:-1]) & (y[1:] == y[:-1]))
     for i in dup.tolist():
         p.add(f"{where(int(owner[i]))}.{ym.name}.{int(y[i])}", "a year given twice")
