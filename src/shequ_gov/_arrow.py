@@ -193,19 +193,14 @@ def write_parquet(st: C.Store, path: str | os.PathLike[str], *, partition_by: st
 
 
 def _for_parquet(pa: Any, table: Any) -> Any:
-    """*table* as stored in Parquet: a child table's ``community`` and the key lists as plain strings.
+    """*table* as stored in Parquet: a child table's ``community`` as plain strings.
 
-    A dictionary of 620,000 community codes is written once per row group and read back once per
-    batch (seconds); plain strings are dictionary-encoded by Parquet itself, smaller on disk and
-    read in a fraction of the time. Lists of dictionary keys cannot be read back whole by
-    ``ParquetFile.read`` once a table spans several row groups. Flat vocabulary columns keep
-    their dictionary type (pandas reads them as categoricals)."""
-    for i, f in enumerate(table.schema):
-        t = f.type
-        if f.name == "community" and pa.types.is_dictionary(t):
-            table = table.set_column(i, f.name, table.column(i).cast(t.value_type))
-        elif pa.types.is_list(t) and pa.types.is_dictionary(t.value_type):
-            table = table.set_column(i, f.name, table.column(i).cast(pa.list_(t.value_type.value_type)))
+    A dictionary of 620,000 community codes is written whole in every row group and read back
+    once per batch (seconds); plain strings are dictionary-encoded by Parquet itself, smaller on
+    disk and read in a fraction of the time. Vocabulary columns keep their dictionary type."""
+    i = table.schema.get_field_index("community")
+    if i >= 0 and pa.types.is_dictionary(table.schema.field(i).type):
+        table = table.set_column(i, "community", table.column(i).cast(table.schema.field(i).type.value_type))
     return table
 
 
@@ -257,7 +252,8 @@ def read_parquet(path: str | os.PathLike[str], *, province: str | None = None) -
                 tables[name] = t
                 break
     try:
-        store = from_arrow(tables, source=source, unreadable={loc for loc, _ in p.items}, validated=True)
+        store = from_arrow(tables, source=source, unreadable={loc for loc, _ in p.items}, validated=True,
+                           consume=True)
     except ValidationError as exc:
         raise ValidationError(p.items + exc.problems, source=source) from None
     except Exception as exc:  # a damaged file that pyarrow read but cannot convert
@@ -303,12 +299,16 @@ def _filled(arr: Any, fill: Any) -> np.ndarray:
 
 
 def _read_file(pq: Any, path: Path) -> Any:
-    """One Parquet file as a table (``ParquetFile.read``: no dataset layer, no pandas import)."""
+    """One Parquet file as a table, a row group at a time (``ParquetFile.read`` cannot return a list
+    of dictionary keys spanning several row groups; ``read_table`` imports pandas)."""
     pa = _pa()
-    try:
-        return pq.ParquetFile(path).read()
-    except pa.ArrowNotImplementedError:  # nested dictionary columns over several row groups (other writers)
-        return pq.read_table(path)
+    schema = pq.ParquetFile(path).schema_arrow
+    leaves = [f"{x.name}.key_value.{part}" for x in schema if pa.types.is_map(x.type)
+              for part, typ in (("key", x.type.key_type), ("value", x.type.item_type)) if pa.types.is_string(typ)]
+    f = pq.ParquetFile(path, read_dictionary=leaves or None)
+    if f.num_row_groups <= 1:
+        return f.read()
+    return pa.concat_tables([f.read_row_group(i) for i in range(f.num_row_groups)])
 
 
 def _validate(t: Any) -> None:
@@ -365,21 +365,20 @@ def _arrow_codes(col: Any, where: Any, p: Problems, key: str, required: bool) ->
     if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
         p.add(f"{where(0)}.{key}" if len(col) else key, f"expected 12-digit codes as strings, got {col.type}")
         return np.full(len(col), -1, np.int64)
-    fast = _twelve_digits(col)
-    if fast is not None:
-        return fast
+    if _fixed12(col) is not None:
+        return _np(pc.cast(col, pa.int64())).copy()
     ok = _filled(pc.match_substring_regex(col, r"^[1-9][0-9]{11}$"), False)
     if ok.all() and col.null_count == 0:
         return _np(pc.cast(col, pa.int64())).copy()
     return C._codes(col.to_pylist(), where, p, key, required)
 
 
-def _twelve_digits(col: Any) -> np.ndarray | None:
-    """The codes of a string array in which every value is 12 ASCII digits, the first not 0, read
-    from its buffers (``None`` if any value is not: the caller checks value by value)."""
+def _fixed12(col: Any) -> np.ndarray | None:
+    """The bytes (n × 12, uint8, zero-copy) of a string array in which every value is 12 ASCII
+    digits, the first not 0; ``None`` if any value is not (the caller checks value by value)."""
     pa = _pa()
     n = len(col)
-    if col.null_count or not n:
+    if col.null_count or not n or not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
         return None
     wide = pa.types.is_large_string(col.type)
     _, obuf, dbuf = col.buffers()
@@ -390,8 +389,7 @@ def _twelve_digits(col: Any) -> np.ndarray | None:
     digits = np.frombuffer(dbuf, np.uint8, count=12 * n, offset=lo).reshape(n, 12)
     if digits.min() < 48 or digits.max() > 57 or digits[:, 0].min() < 49:
         return None
-    pc = require("pyarrow.compute", "arrow")
-    return _np(pc.cast(col, pa.int64())).copy()
+    return digits
 
 
 def _arrow_field(f: S.Field, col: Any, where: Any, p: Problems, key: str) -> np.ndarray:
@@ -404,31 +402,35 @@ def _arrow_field(f: S.Field, col: Any, where: Any, p: Problems, key: str) -> np.
         if f.kind == "enum":
             a = _vocab_indices(col, f.vocab)
             if a is not None:
-                return a.astype(f.dtype)
+                return a.astype(f.dtype, copy=False)
         col = col.cast(t.value_type)
         t = col.type
     if f.numeric:
         if not (pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t)):
             return C.encode_values(f, col.to_pylist(), where, p, key)
         try:
-            arr = _np(pc.cast(col, pa.float64()))
+            arr = _np(col).astype(np.float64) if str(t) in _NUMPY else _np(pc.cast(col, pa.float64())).copy()
         except Exception:  # decimals beyond float
             return C.encode_values(f, col.to_pylist(), where, p, key)
-        arr = np.where(np.asarray(_np(col.is_null())), np.nan, arr)
+        if col.null_count:
+            arr[_np(col.is_null())] = np.nan
         with np.errstate(invalid="ignore"):
-            good = np.isnan(arr) | ((arr >= 0) & np.isfinite(arr))
-            if f.kind == "count":
-                good &= np.isnan(arr) | (arr == np.floor(arr))
-            elif f.kind == "share":
-                good &= np.isnan(arr) | (arr <= 1)
+            good = arr >= 0  # NaN (missing) is sorted out below
+            if not pa.types.is_integer(t):
+                good &= arr < np.inf
+                if f.kind == "count":
+                    good &= arr == np.floor(arr)
+            if f.kind == "share":
+                good &= arr <= 1
         bad = np.flatnonzero(~good)
+        bad = bad[~np.isnan(arr[bad])]
         if len(bad):
             vals = [None] * n
             for i in bad.tolist():
                 vals[i] = float(arr[i])
             C.encode_values(f, vals, where, p, key)
             arr[bad] = np.nan
-        return arr.astype(f.dtype)
+        return arr.astype(f.dtype, copy=False)
     if f.kind == "bool":
         if pa.types.is_boolean(t):
             a = np.where(_np(col.is_null()), -1,
@@ -479,8 +481,10 @@ def _lookup(col: Any, keys: Any) -> np.ndarray:
     enc = col if pa.types.is_dictionary(col.type) else col.dictionary_encode()
     index = {k: i for i, k in enumerate(keys)}
     lut = np.array([index.get(x, -2) if type(x) is str else -2 for x in enc.dictionary.to_pylist()] + [-1],
-                   dtype=np.int64)
-    return lut[_filled(enc.indices, -1).astype(np.int64)]  # -1 (null) picks the last entry
+                   dtype=np.int8 if len(index) < 100 else np.int64)
+    if not enc.null_count:
+        return lut[_np(enc.indices)]
+    return lut[_filled(enc.indices, -1)]  # -1 (null) picks the last entry
 
 
 def _vocab_indices(col: Any, vocab: Any) -> np.ndarray | None:
@@ -530,15 +534,16 @@ def _utf8_ok(name: str, table: Any, p: Problems) -> bool:
 
 
 def from_arrow(tables: Mapping[str, Any], source: str | None = None, unreadable: set[str] = frozenset(),
-               validated: bool = False) -> C.Store:
+               validated: bool = False, consume: bool = False) -> C.Store:
     """Build a store from Arrow tables (see the module docstring), validated like any input.
 
     *unreadable* names tables that could not be read (their problem is reported by the caller);
-    *validated*: the tables' buffers were already checked (:func:`_validate`)."""
+    *validated*: the tables' buffers were already checked (:func:`_validate`); *consume*: each
+    table is removed from *tables* (a dict) once read, so that its memory can be freed."""
     pa = _pa()
     pc = require("pyarrow.compute", "arrow")
     p = Problems()
-    tables = dict(tables)
+    tables = tables if consume and isinstance(tables, dict) else dict(tables)
     for name in list(tables):
         t = tables[name]
         if name not in TABLES:
@@ -597,7 +602,8 @@ def from_arrow(tables: Mapping[str, Any], source: str | None = None, unreadable:
     ct = tables["communities"]
     n = ct.num_rows
     cwhere = _Rows("communities")
-    ccode = _arrow_codes(_column(ct, "code"), cwhere, p, "code", True)
+    ccode_strings = _column(ct, "code")
+    ccode = _arrow_codes(ccode_strings, cwhere, p, "code", True)
     cwhere.codes = ccode
     for i in np.flatnonzero((ccode >= 0) & (ccode % 1000 == 0)).tolist():
         p.add(f"{cwhere(i)}.code", f"{ccode[i]:012d} is not a community code (its last three digits are 000)")
@@ -639,7 +645,10 @@ def from_arrow(tables: Mapping[str, Any], source: str | None = None, unreadable:
             for i in np.flatnonzero(counts > 0).tolist():
                 p.add(f"{cwhere(i)}.{count_col}", f"{counts[i]} {name} records announced, but there is no {name} table")
             continue
-        children.update(_child_rows(name, ch, t, sorted_codes, order, counts, cwhere, p))
+        children.update(_child_rows(name, ch, t, sorted_codes, order, counts, cwhere, p, ccode_strings))
+        del t
+        if consume:
+            tables.pop(name, None)
     c = C.Gathered(ccode, cnames, cgiven, ccols, known, children, cwhere)
     return C.assemble(r, c, p, source)
 
@@ -647,20 +656,28 @@ def from_arrow(tables: Mapping[str, Any], source: str | None = None, unreadable:
 _YEAR = re.compile(r"[0-9]{4}")
 
 
+#: Every character Python's ``str.strip`` removes.
+_SPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
+          "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")  # tests/test_formats.py checks the list
+
+
 def _names(col: Any, where: Any, p: Problems) -> list:
+    pa = _pa()
     values = col.to_pylist()
+    if not col.null_count and pa.types.is_string(col.type) and len(col):
+        pc = require("pyarrow.compute", "arrow")
+        if _np(pc.utf8_length(pc.utf8_trim(col, characters=_SPACE))).min() > 0:
+            return values  # every name has a character that is not white space
     return C._names_of_rows(values, where, p, None)
 
 
 def _list_parts(col: Any) -> tuple[np.ndarray, Any]:
-    """(offsets as int64, the values as strings) of a list column (nulls are empty lists)."""
+    """(offsets as int64, the values) of a list column (nulls are empty lists)."""
     pa = _pa()
     offsets = np.asarray(_np(col.offsets), dtype=np.int64)
     values = col.values  # the values of every list, nulls included, in offset order
     values = values.slice(int(offsets[0]), int(offsets[-1] - offsets[0])) if len(offsets) else values
     offsets = offsets - offsets[0] if len(offsets) else offsets
-    if pa.types.is_dictionary(values.type):
-        values = values.cast(values.type.value_type)
     return offsets, values
 
 
@@ -679,9 +696,12 @@ def _keys(values: Any, vocab: Any, where_of: Any, p: Problems, open_: bool) -> t
     else:
         enc = values.dictionary_encode()
     strings = enc.dictionary.to_pylist()
-    codes = _filled(enc.indices, -1).astype(np.int64)
     ok_string = np.array([type(x) is str and (x in vocab._index or (open_ and bool(x.strip()))) for x in strings],
                          dtype=bool)
+    if not enc.null_count and ok_string.all():  # every key fits: the indices as they are
+        codes = _np(enc.indices)
+        return C.Interned(strings, codes.astype(np.int32, copy=False)), np.ones(len(codes), bool)
+    codes = _filled(enc.indices, -1).astype(np.int64)
     ok = (codes >= 0) & (ok_string[np.maximum(codes, 0)] if len(strings) else np.zeros(len(codes), bool))
     for i in np.flatnonzero(~ok).tolist():
         v = strings[codes[i]] if codes[i] >= 0 else None
@@ -696,28 +716,30 @@ def _keys(values: Any, vocab: Any, where_of: Any, p: Problems, open_: bool) -> t
 
 def _tag_rows(tg: S.Tags, col: Any, where: Any, p: Problems) -> dict[str, Any]:
     offsets, values = _list_parts(col)
-    owner = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
-    pos = np.arange(len(owner)) - offsets[owner] if len(owner) else owner
-    keys, ok = _keys(values, tg.vocab, lambda k: f"{where(int(owner[k]))}.{tg.name}[{int(pos[k])}]", p, tg.vocab.open)
-    return {"owner": owner[ok], "cols": {"key": keys}}
+    owner = np.repeat(np.arange(len(offsets) - 1, dtype=np.int32), np.diff(offsets))
+    keys, ok = _keys(values, tg.vocab,
+                     lambda k: f"{where(int(owner[k]))}.{tg.name}[{int(k - offsets[owner[k]])}]", p, tg.vocab.open)
+    return {"owner": owner if ok.all() else owner[ok], "cols": {"key": keys}}
 
 
 def _child_rows(name: str, ch: S.Children, t: Any, sorted_codes: np.ndarray, order: np.ndarray,
-                counts: np.ndarray, cwhere: Any, p: Problems) -> dict[str, dict[str, Any]]:
+                counts: np.ndarray, cwhere: Any, p: Problems, ccodes: Any) -> dict[str, dict[str, Any]]:
     pa = _pa()
     rec = ch.record
     m = t.num_rows
     where = _Rows(name)
     raw = t.column("community")
-    raw = raw.combine_chunks() if pa.types.is_dictionary(raw.type) else raw
-    if pa.types.is_dictionary(raw.type) and raw.null_count == 0:  # codes once, rows as indices
+    owner = _owners_as_written(raw, ccodes, counts) if (cwhere.codes >= 0).all() else None
+    if owner is not None:  # as written: no code to look up
+        code = None
+    elif pa.types.is_dictionary(raw.type) and raw.null_count == 0:  # codes once, rows as indices
+        raw = raw.combine_chunks()
         dict_codes = _arrow_codes(raw.dictionary, lambda i: f"{name}.community (dictionary entry {i})", p,
                                   "", True)
         code = dict_codes[_np(raw.indices)] if len(dict_codes) else \
             np.full(m, -1, np.int64)
     else:
         code = _arrow_codes(_column(t, "community"), lambda i: f"{name}[{i}]", p, "community", True)
-    owner = _owners_as_written(code, cwhere.codes, counts)
     if owner is None:  # not grouped in the communities' order, or counts that do not match: look up each
         pos = np.searchsorted(sorted_codes, code)
         pos[pos >= len(sorted_codes)] = 0
@@ -752,8 +774,12 @@ def _child_rows(name: str, ch: S.Children, t: Any, sorted_codes: np.ndarray, ord
             owner_k = np.repeat(np.arange(m), np.diff(offsets))
             keys, ok = _keys(values, f.vocab, lambda i, k=k: f"{where(int(owner_k[i]))}.{k}", p, False)
             lut = np.asarray(C.intern_keys(keys, f.vocab)[1], dtype=np.int64)
+            one = np.zeros(len(ok), np.int64)  # each key as its bit (0 for a key not kept)
+            one[ok] = np.left_shift(1, lut)
             bits = np.zeros(m, np.int64)
-            np.bitwise_or.at(bits, owner_k[ok], np.left_shift(1, lut)) if len(lut) else None
+            full = np.diff(offsets) > 0
+            if full.any():  # the lists are consecutive: OR over each non-empty one
+                bits[full] = np.bitwise_or.reduceat(one, offsets[:-1][full])
             cols[k] = bits.astype(f.dtype)
         else:
             a = _arrow_field(f, col, where, p, k)
@@ -772,63 +798,92 @@ def _child_rows(name: str, ch: S.Children, t: Any, sorted_codes: np.ndarray, ord
     return out
 
 
-def _owners_as_written(code: np.ndarray, ccode: np.ndarray, counts: np.ndarray) -> np.ndarray | None:
+def _owners_as_written(col: Any, ccodes: Any, counts: np.ndarray) -> np.ndarray | None:
     """The community row of each child row when the child table is laid out as it is written: its
     rows grouped by community, in the order of the communities table, as many as announced
-    (``n_<table>``). ``None`` otherwise (each row is then looked up by its code)."""
-    if (counts < 0).any() or int(counts.sum()) != len(code) or (ccode < 0).any():
+    (``n_<table>``), each naming its community by the same 12 digits (compared as bytes, not
+    parsed). ``None`` otherwise: each row is then looked up by its code."""
+    pa = _pa()
+    counts = np.maximum(counts, 0)  # a missing list has no records
+    if pa.types.is_dictionary(col.type) or int(counts.sum()) != len(col):
         return None
-    owner = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
-    return owner if np.array_equal(ccode[owner], code) else None
+    cbytes = _fixed12(ccodes)
+    if cbytes is None:
+        return None
+    cwords = cbytes.view(np.uint32) if cbytes.flags.c_contiguous else None
+    owner = np.repeat(np.arange(len(counts), dtype=np.int32), counts)
+    start = 0
+    for chunk in col.chunks:
+        b = _fixed12(chunk)
+        if b is None or cwords is None:
+            return None
+        if not np.array_equal(cwords[owner[start:start + len(chunk)]], b.view(np.uint32)):
+            return None
+        start += len(chunk)
+    return owner
 
 
 def _year_map_rows(ym: S.YearMap, t: Any, m: int, where: Any, p: Problems) -> dict[str, Any]:
-    """A map column (year → value) as the rows of its child table, each bad entry a problem."""
+    """A map column (year → value) as the rows of its child table, each bad entry a problem.
+
+    Read a chunk at a time: the years and values of each (dictionary-encoded as Parquet gives
+    them, see :func:`_read_file`) are checked once per distinct entry."""
     pa = _pa()
-    pc = require("pyarrow.compute", "arrow")
     empty = {"owner": np.zeros(0, np.int64), "cols": {"year": np.zeros(0, np.int16),
                                                        ym.field.name: np.zeros(0, ym.field.dtype)}}
     if ym.name not in t.column_names:
         return empty
-    col = t.column(ym.name).combine_chunks()
-    if not pa.types.is_map(col.type):  # from pandas: (year, value) pairs or dicts, as Python objects
+    column = t.column(ym.name)
+    chunks = column.chunks
+    if not pa.types.is_map(column.type):  # from pandas: (year, value) pairs or dicts, as Python objects
         try:
             rows = [None if v is None else [(str(a), b) for a, b in (v.items() if isinstance(v, dict) else v)
-                                            if b is not None] for v in col.to_pylist()]
-            col = pa.array(rows, type=pa.map_(pa.string(), pa.string()))
+                                            if b is not None] for v in column.to_pylist()]
+            chunks = [pa.array(rows, type=pa.map_(pa.string(), pa.string()))]
         except (TypeError, ValueError, pa.ArrowException):
-            p.add(f"{where.name}.{ym.name}", f"expected a map from year to {ym.field.name}, got {col.type}")
+            p.add(f"{where.name}.{ym.name}", f"expected a map from year to {ym.field.name}, got {column.type}")
             return empty
-    offsets = np.asarray(_np(col.offsets), dtype=np.int64)
-    keys, items = col.keys, col.items
-    lo, n_items = int(offsets[0]), int(offsets[-1] - offsets[0])
-    keys, items, offsets = keys.slice(lo, n_items), items.slice(lo, n_items), offsets - lo
-    owner = np.repeat(np.arange(m), np.diff(offsets))
-    if pa.types.is_dictionary(keys.type):
-        keys = keys.cast(keys.type.value_type)
-    years = pc.cast(keys, pa.string()) if not pa.types.is_string(keys.type) else keys
-    enc = years.dictionary_encode()  # a few distinct years: each checked once
-    lut = np.array([int(v) if type(v) is str and _YEAR.fullmatch(v) else -1 for v in enc.dictionary.to_pylist()]
-                   + [-1], dtype=np.int64)
-    y = lut[_filled(enc.indices, -1).astype(np.int64)]
-    good = (y >= ym.low) & (y <= ym.high)
-    for i in np.flatnonzero(~good).tolist():
-        p.add(f"{where(int(owner[i]))}.{ym.name}", f"expected a year from {ym.low} to {ym.high} as key, "
-                                                    f"got {years[i].as_py()!r}")
-    if pa.types.is_dictionary(items.type):
-        items = items.cast(items.type.value_type)
-    vals = _arrow_field(ym.field, items, lambda i: f"{where(int(owner[i]))}.{ym.name}.{int(y[i])}", p, "")
-    keep = good & (vals != ym.field.missing)  # a year without a value records nothing
+    parts, base = [], 0
+    for col in chunks:
+        parts.append(_year_map_chunk(ym, col, base, where, p))
+        base += len(col)
+    owner, y, vals = (np.concatenate([x[i] for x in parts]) if parts else np.zeros(0, np.int64) for i in range(3))
+    keep = (y >= ym.low) & (y <= ym.high) & (vals != ym.field.missing)  # a year without a value records nothing
     if not keep.all():
         owner, y, vals = owner[keep], y[keep], vals[keep]
     # owners ascend (a map's entries follow its row); within one, years as written: sort if they do not ascend
     if len(y) > 1 and not ((owner[1:] != owner[:-1]) | (y[1:] > y[:-1])).all():
         order = np.lexsort((y, owner))
         owner, y, vals = owner[order], y[order], vals[order]
-    dup = np.flatnonzero((owner[1:] == owner[:-1]) & (y[1:] == y[:-1]))
-    for i in dup.tolist():
-        p.add(f"{where(int(owner[i]))}.{ym.name}.{int(y[i])}", "a year given twice")
+        dup = np.flatnonzero((owner[1:] == owner[:-1]) & (y[1:] == y[:-1]))
+        for i in dup.tolist():
+            p.add(f"{where(int(owner[i]))}.{ym.name}.{int(y[i])}", "a year given twice")
     return {"owner": owner, "cols": {"year": y.astype(np.int16), ym.field.name: vals.astype(ym.field.dtype)}}
+
+
+def _year_map_chunk(ym: S.YearMap, col: Any, base: int, where: Any, p: Problems) -> tuple[np.ndarray, ...]:
+    """(owner row, year or -1, stored value) of each entry of one chunk of a map column; *base* is
+    the row of the chunk's first record."""
+    pa = _pa()
+    pc = require("pyarrow.compute", "arrow")
+    offsets = np.asarray(_np(col.offsets), dtype=np.int64)
+    keys, items = col.keys, col.items
+    lo, n_items = int(offsets[0]), int(offsets[-1] - offsets[0])
+    keys, items, offsets = keys.slice(lo, n_items), items.slice(lo, n_items), offsets - lo
+    owner = base + np.repeat(np.arange(len(col), dtype=np.int64), np.diff(offsets))
+    if pa.types.is_dictionary(keys.type) and not pa.types.is_string(keys.type.value_type):
+        keys = keys.cast(keys.type.value_type)
+    if not (pa.types.is_dictionary(keys.type) or pa.types.is_string(keys.type)):
+        keys = pc.cast(keys, pa.string())
+    enc = keys if pa.types.is_dictionary(keys.type) else keys.dictionary_encode()  # each distinct year once
+    lut = np.array([int(v) if type(v) is str and _YEAR.fullmatch(v) else -1 for v in enc.dictionary.to_pylist()]
+                   + [-1], dtype=np.int64)
+    y = lut[_filled(enc.indices, -1)]
+    for i in np.flatnonzero((y < ym.low) | (y > ym.high)).tolist():
+        p.add(f"{where(int(owner[i]))}.{ym.name}", f"expected a year from {ym.low} to {ym.high} as key, "
+                                                    f"got {keys[i].as_py()!r}")
+    vals = _arrow_field(ym.field, items, lambda i: f"{where(int(owner[i]))}.{ym.name}.{int(y[i])}", p, "")
+    return owner, y, vals
 
 
 # --- pandas --------------------------------------------------------------------------------------
