@@ -870,14 +870,14 @@ def _year_map_chunk(ym: S.YearMap, col: Any, base: int, where: Any, p: Problems)
     keys, items = col.keys, col.items
     lo, n_items = int(offsets[0]), int(offsets[-1] - offsets[0])
     keys, items, offsets = keys.slice(lo, n_items), items.slice(lo, n_items), offsets - lo
-    owner = base + np.repeat(np.arange(len(col), dtype=np.int64), np.diff(offsets))
+    owner = np.repeat(np.arange(base, base + len(col), dtype=np.int32), np.diff(offsets))
     if pa.types.is_dictionary(keys.type) and not pa.types.is_string(keys.type.value_type):
         keys = keys.cast(keys.type.value_type)
     if not (pa.types.is_dictionary(keys.type) or pa.types.is_string(keys.type)):
         keys = pc.cast(keys, pa.string())
     enc = keys if pa.types.is_dictionary(keys.type) else keys.dictionary_encode()  # each distinct year once
     lut = np.array([int(v) if type(v) is str and _YEAR.fullmatch(v) else -1 for v in enc.dictionary.to_pylist()]
-                   + [-1], dtype=np.int64)
+                   + [-1], dtype=np.int16)  # a year has four digits
     y = lut[_filled(enc.indices, -1)]
     for i in np.flatnonzero((y < ym.low) | (y > ym.high)).tolist():
         p.add(f"{where(int(owner[i]))}.{ym.name}", f"expected a year from {ym.low} to {ym.high} as key, "

@@ -857,7 +857,7 @@ def assemble(r: Gathered, c: Gathered, p: Problems, source: str | None) -> Store
         maps = S.year_maps(ch.record)
         if maps:
             cols["input_row"] = np.arange(len(g[name]["owner"]), dtype=np.int64)
-        child = _child(np.asarray(g[name]["owner"], np.int64), cols, n, inv, strings)
+        child = _child(np.asarray(g[name]["owner"]), cols, n, inv, strings)
         if maps:
             # year maps belong to child rows: map input rows to sorted rows
             rows = child.cols.pop("input_row")
@@ -867,7 +867,7 @@ def assemble(r: Gathered, c: Gathered, p: Problems, source: str | None) -> Store
                 child_inv[rows] = np.arange(len(child))
             for ym in maps.values():
                 t = g[ym.name]
-                tables[ym.name] = _child(np.asarray(t["owner"], np.int64),
+                tables[ym.name] = _child(np.asarray(t["owner"]),
                                          {"year": np.asarray(t["cols"]["year"], np.int16),
                                           ym.field.name: np.asarray(t["cols"][ym.field.name], ym.field.dtype)},
                                          len(child), child_inv)
@@ -875,7 +875,7 @@ def assemble(r: Gathered, c: Gathered, p: Problems, source: str | None) -> Store
     tags = {}
     for name, t in S.TAGS.items():
         strings, codes = intern_keys(g[name]["cols"]["key"], t.vocab)
-        child = _child(np.asarray(g[name]["owner"], np.int64), {"key": codes}, n, inv, strings)
+        child = _child(np.asarray(g[name]["owner"]), {"key": codes}, n, inv, strings)
         if not t.ordered:  # a set of closed keys: repeats collapse, stored in the vocabulary's order
             own, key = child.owner.astype(np.int64), child.cols["key"].astype(np.int64)
             combined = own * (len(strings) + 1) + key
