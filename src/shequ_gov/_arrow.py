@@ -143,6 +143,14 @@ def to_arrow(st: C.Store, metadata: Mapping[str, str] | None = None) -> dict[str
     return out
 
 
+def code_strings(codes: np.ndarray) -> Any:
+    """12-digit codes as an Arrow string array, built from one byte buffer (no Python string per code)."""
+    pa = _pa()
+    digits = np.char.zfill(codes.astype("U12"), 12).astype("S12") if len(codes) else np.zeros(0, "S12")
+    offsets = np.arange(0, 12 * len(codes) + 1, 12, dtype=np.int32)
+    return pa.StringArray.from_buffers(len(codes), pa.py_buffer(offsets), pa.py_buffer(digits.tobytes()))
+
+
 def pc_cast_str(pa: Any, ints: np.ndarray) -> Any:
     pc = require("pyarrow.compute", "arrow")
     return pc.cast(pa.array(ints.astype(np.int64)), pa.string())
