@@ -273,6 +273,10 @@ def _read_parquet(path: str | os.PathLike[str], province: str | None) -> C.Store
                             t = pq.read_schema(next(candidate.rglob("*.parquet"))).empty_table()
                     elif candidate.is_dir():
                         t = pq.read_table(candidate, partitioning="hive")
+                    elif name in S.CHILDREN:  # read when its turn comes: one child table in memory at a time
+                        t = _Deferred(candidate, pq.read_schema(candidate))
+                        tables[name] = t
+                        break
                     else:
                         t = _read_file(pq, candidate)
                     _validate(t)
@@ -329,6 +333,27 @@ def _filled(arr: Any, fill: Any) -> np.ndarray:
     if arr.null_count:
         vals = np.where(_np(arr.is_null()), fill, vals)
     return vals
+
+
+class _Deferred:
+    """A Parquet file whose schema is known and whose rows are read on :meth:`load`."""
+
+    def __init__(self, path: Path, schema: Any):
+        self.path, self.schema = path, schema
+
+    @property
+    def column_names(self) -> list[str]:
+        return self.schema.names
+
+    def load(self, name: str, p: Problems) -> Any:
+        """The table, validated; ``None`` (its problem added) if it cannot be read."""
+        try:
+            t = _read_file(require("pyarrow.parquet", "arrow"), self.path)
+            _validate(t)
+            return t
+        except Exception as exc:  # pyarrow raises several types for damaged files
+            p.add(name, f"cannot read {self.path.name} as Parquet: {type(exc).__name__}: {exc}")
+            return None
 
 
 def _read_file(pq: Any, path: Path) -> Any:
@@ -585,7 +610,7 @@ def from_arrow(tables: Mapping[str, Any], source: str | None = None, unreadable:
         if t is None:
             del tables[name]
             continue
-        if not isinstance(t, pa.Table):
+        if not isinstance(t, (pa.Table, _Deferred)):
             p.add(name, f"expected a pyarrow Table, got {type(t).__name__}")
             continue
         meta = t.schema.metadata or {}
@@ -674,6 +699,8 @@ def from_arrow(tables: Mapping[str, Any], source: str | None = None, unreadable:
                 p.add(f"communities.{count_col}", f"expected whole numbers, got {cc.type}")
         known[name] = counts >= 0
         t = tables.get(name)
+        if isinstance(t, _Deferred):
+            t = t.load(name, p)
         if t is None:
             for i in np.flatnonzero(counts > 0).tolist():
                 p.add(f"{cwhere(i)}.{count_col}", f"{counts[i]} {name} records announced, but there is no {name} table")
