@@ -467,7 +467,9 @@ def _arrow_field(f: S.Field, col: Any, where: Any, p: Problems, key: str) -> np.
         if not (pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t)):
             return C.encode_values(f, col.to_pylist(), where, p, key)
         try:
-            arr = _np(col).astype(np.float64) if str(t) in _NUMPY else _np(pc.cast(col, pa.float64())).copy()
+            # float64 without nulls is used as it is (read-only); anything else converted once
+            arr = _np(col).astype(np.float64, copy=bool(col.null_count)) if str(t) in _NUMPY else \
+                _np(pc.cast(col, pa.float64())).copy()
         except Exception:  # decimals beyond float
             return C.encode_values(f, col.to_pylist(), where, p, key)
         if col.null_count:
@@ -487,6 +489,7 @@ def _arrow_field(f: S.Field, col: Any, where: Any, p: Problems, key: str) -> np.
             for i in bad.tolist():
                 vals[i] = float(arr[i])
             C.encode_values(f, vals, where, p, key)
+            arr = arr.copy()
             arr[bad] = np.nan
         return arr.astype(f.dtype, copy=False)
     if f.kind == "bool":
