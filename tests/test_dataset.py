@@ -162,3 +162,25 @@ def test_fast_writer_matches_the_canonical_dicts(tmp_path):
     ds = synth.generate(400, seed=9)
     ds.write(tmp_path / "d.json")
     assert json.loads((tmp_path / "d.json").read_text(encoding="utf-8"))["communities"] == ds.to_dict()["communities"]
+
+
+def test_fast_writer_is_byte_for_byte_json_dumps_of_the_canonical_dicts():
+    """The column-wise JSON text is exactly ``json.dumps`` of each canonical community dict, one a
+    line, including the numbers it formats itself (whole quantities, counts beyond 2**53, -0.0)."""
+    from shequ_gov import _columns as C, _jsonfast, synth
+
+    ds = synth.generate(1500, seed=11)
+    doc = ds.to_dict()
+    c = doc["communities"]
+    c[0]["households"], c[1]["population"] = 2**60, 10**20  # counts beyond any float's integers
+    c[2].setdefault("funding", {})["operating"] = -0.0  # whole, written 0
+    c[3].setdefault("funding", {})["operating"] = 2.0**60  # beyond 2**53: written as a float
+    c[4]["convenience_distance"] = 1e-7
+    for d in c[5:9]:
+        for key in ("facilities", "staff", "tasks", "plaques", "funding", "burden"):
+            d.pop(key, None)
+    ds = sg.Dataset.from_dict(doc)
+    st = ds._st
+    enc = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+    expected = "\n" + ",\n".join(enc(d) for d in C.community_dicts(st))
+    assert "".join(_jsonfast.chunks(st, step=400)) == expected

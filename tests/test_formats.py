@@ -201,3 +201,10 @@ def test_frames_with_wrong_types_are_named(tiny):
     assert any(loc.startswith("communities[0]") and loc.endswith("households") for loc, _ in info.value.problems)
     with pytest.raises(sg.ValidationError, match="DataFrame"):
         sg.Dataset.from_frames(regions=json.dumps({}), communities=f["communities"])
+
+
+def test_the_white_space_of_names_is_pythons():
+    """Names are checked for white space in Arrow with the characters ``str.strip`` removes."""
+    from shequ_gov._arrow import _SPACE
+
+    assert _SPACE == "".join(chr(c) for c in range(0x110000) if chr(c).isspace())

@@ -792,10 +792,17 @@ class _Batched:
         return self.parts[b](i - int(self.rows[b]))
 
 
-def _child(owner: np.ndarray, cols: dict[str, np.ndarray], n: int, order: np.ndarray,
+def _child(owner: np.ndarray, cols: dict[str, np.ndarray], n: int, order: np.ndarray | None,
            strings: list[str] | None = None) -> Child:
-    """A child table from gathered columns; *order* maps input owner rows to sorted rows."""
-    own = order[owner].astype(np.int32) if len(owner) else np.zeros(0, np.int32)
+    """A child table from gathered columns; *order* maps input owner rows to sorted rows (``None``:
+    they are sorted already). Records already grouped by owner (as a columnar file holds them) are
+    taken as they are."""
+    if not len(owner):
+        own = np.zeros(0, np.int32)
+    else:
+        own = (owner if order is None else order[owner]).astype(np.int32, copy=False)
+    if len(own) < 2 or (own[1:] >= own[:-1]).all():
+        return Child(own, _offsets(own, n), {k: np.asarray(v) for k, v in cols.items()}, strings)
     perm = np.argsort(own, kind="stable")
     return Child(own[perm], _offsets(own[perm], n), {k: np.asarray(v)[perm] for k, v in cols.items()}, strings)
 
@@ -816,18 +823,23 @@ def assemble(r: Gathered, c: Gathered, p: Problems, source: str | None) -> Store
     for name, spec in REGION_SPECS.items():
         regions[name] = np.asarray(r.cols[name], dtype=spec.dtype)[rorder]
     regions["parent"] = parent_rows(rcode, regions["depth"])
-    corder = np.argsort(c.code, kind="stable")
-    n = len(corder)
-    inv = np.empty(n, dtype=np.int64)
-    inv[corder] = np.arange(n)
+    n = len(c.code)
+    if n < 2 or (c.code[1:] > c.code[:-1]).all():  # in code order already (a columnar file): no copies
+        inv = None
+        take: Callable[[np.ndarray], np.ndarray] = lambda a: a  # noqa: E731
+    else:
+        corder = np.argsort(c.code, kind="stable")
+        inv = np.empty(n, dtype=np.int64)
+        inv[corder] = np.arange(n)
+        take = lambda a: a[corder]  # noqa: E731
     comms: dict[str, np.ndarray] = {
-        "code": c.code[corder],
-        "name": np.array(c.name, dtype=object)[corder] if n else np.zeros(0, object),
+        "code": take(c.code),
+        "name": take(np.array(c.name, dtype=object)) if n else np.zeros(0, object),
     }
     for path, spec in S.COMMUNITY_COLUMNS:
-        comms[path] = np.asarray(c.cols[path], dtype=spec.dtype)[corder]
+        comms[path] = take(np.asarray(c.cols[path], dtype=spec.dtype))
     for k in LIST_FIELDS:
-        comms[f"known.{k}"] = (np.asarray(c.known[k], dtype=bool)[corder] if k in c.known
+        comms[f"known.{k}"] = (take(np.asarray(c.known[k], dtype=bool)) if k in c.known
                                else np.zeros(n, dtype=bool))
     store_comm_ancestors(comms, rcode)
     g = c.children
@@ -845,14 +857,17 @@ def assemble(r: Gathered, c: Gathered, p: Problems, source: str | None) -> Store
         maps = S.year_maps(ch.record)
         if maps:
             cols["input_row"] = np.arange(len(g[name]["owner"]), dtype=np.int64)
-        child = _child(np.asarray(g[name]["owner"], np.int64), cols, n, inv, strings)
+        child = _child(np.asarray(g[name]["owner"]), cols, n, inv, strings)
         if maps:
             # year maps belong to child rows: map input rows to sorted rows
-            child_inv = np.empty(len(child), dtype=np.int64)
-            child_inv[child.cols.pop("input_row")] = np.arange(len(child))
+            rows = child.cols.pop("input_row")
+            child_inv: np.ndarray | None = None
+            if len(rows) and not (rows[1:] > rows[:-1]).all():
+                child_inv = np.empty(len(child), dtype=np.int64)
+                child_inv[rows] = np.arange(len(child))
             for ym in maps.values():
                 t = g[ym.name]
-                tables[ym.name] = _child(np.asarray(t["owner"], np.int64),
+                tables[ym.name] = _child(np.asarray(t["owner"]),
                                          {"year": np.asarray(t["cols"]["year"], np.int16),
                                           ym.field.name: np.asarray(t["cols"][ym.field.name], ym.field.dtype)},
                                          len(child), child_inv)
@@ -860,11 +875,12 @@ def assemble(r: Gathered, c: Gathered, p: Problems, source: str | None) -> Store
     tags = {}
     for name, t in S.TAGS.items():
         strings, codes = intern_keys(g[name]["cols"]["key"], t.vocab)
-        child = _child(np.asarray(g[name]["owner"], np.int64), {"key": codes}, n, inv, strings)
+        child = _child(np.asarray(g[name]["owner"]), {"key": codes}, n, inv, strings)
         if not t.ordered:  # a set of closed keys: repeats collapse, stored in the vocabulary's order
             own, key = child.owner.astype(np.int64), child.cols["key"].astype(np.int64)
-            combined = np.sort(own * (len(strings) + 1) + key)
-            if len(combined):
+            combined = own * (len(strings) + 1) + key
+            if len(combined) > 1 and not (combined[1:] > combined[:-1]).all():  # not yet a sorted set
+                combined = np.sort(combined)
                 combined = combined[np.concatenate([[True], combined[1:] != combined[:-1]])]
             own = (combined // (len(strings) + 1)).astype(np.int32)
             child = Child(own, _offsets(own, n), {"key": (combined % (len(strings) + 1)).astype(np.int32)}, strings)

@@ -411,8 +411,10 @@ class Report:
         schema = W._arrow_schema().with_metadata({"shequ_gov_report": json.dumps(self.metadata(), ensure_ascii=False)})
 
         def emit(f: Any) -> None:
-            # the code column is written plain: re-encoding a 620,000-entry dictionary per rule costs 4× more
-            with pq.ParquetWriter(f, schema, use_dictionary=[n for n in schema.names if n != "code"]) as w:
+            # the code column is written plain (Parquet would re-encode a 620,000-entry dictionary per
+            # rule); no column statistics (they cost as much as the rest of the writing)
+            with pq.ParquetWriter(f, schema, use_dictionary=[n for n in schema.names if n != "code"],
+                                  write_statistics=False, write_batch_size=1 << 16) as w:
                 for batch in W.arrow_batches(self):
                     w.write_batch(batch)
 

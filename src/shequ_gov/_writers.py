@@ -357,23 +357,49 @@ def excel_chunks(report: "Report", zh_status: bool) -> Iterator[str]:
 
 # --- columnar exports ---------------------------------------------------------------------------
 def arrow_batches(report: "Report") -> Iterator[Any]:
+    """The verdicts as record batches, a rule at a time. Every text column has one dictionary
+    shared by all batches (the policies, the rules, every code once …), so that a Parquet writer
+    does not re-encode a new dictionary for every rule."""
     pa = _require("pyarrow", "arrow")
-    code_dicts: dict[int, tuple[np.ndarray, Any]] = {}
+    from ._arrow import code_strings
+
+    blocks = [b for b in report._blocks if b.included.any()]
+
+    def shared(values: list[str]) -> tuple[dict[str, int], Any]:
+        keys = list(dict.fromkeys(values))
+        return {k: i for i, k in enumerate(keys)}, pa.array(keys, pa.string())
+
+    texts = {
+        "policy": shared([b.policy.id for b in blocks]), "rule": shared([b.rule.id for b in blocks]),
+        "unit": shared([b.outcome.unit if b.outcome else "" for b in blocks]),
+        "strength": shared([b.rule.strength for b in blocks]), "level": shared([b.level.value for b in blocks]),
+    }
+    # every distinct codes array once, one after the other, in one dictionary
+    starts: dict[int, int] = {}
+    arrays = []
+    for b in blocks:
+        if id(b.codes) not in starts:
+            starts[id(b.codes)] = sum(len(a) for a in arrays)
+            arrays.append(b.codes)
+    code_dict = code_strings(np.concatenate(arrays) if arrays else np.zeros(0, np.int64))
     statuses = pa.array([s.value for s in STATUSES], pa.string())
-    for b, sl, vals in verdict_chunks(report, chunk=1 << 22):  # a rule at a time: one code dictionary each
-        hit = code_dicts.get(id(b.codes))
-        if hit is None or hit[0] is not b.codes:
-            hit = code_dicts[id(b.codes)] = (b.codes, pa.array([f"{c:012d}" for c in b.codes.tolist()],
-                                                                 pa.string()))
+    schema = _arrow_schema()
+    for b, sl, vals in verdict_chunks(report, chunk=1 << 22):
         n = len(sl)
-        const = lambda v: pa.DictionaryArray.from_arrays(  # noqa: E731
-            pa.array(np.zeros(n, np.int32)), pa.array([v], pa.string()))
-        num = lambda v: pa.array(np.full(n, np.nan) if v is None else v,  # noqa: E731
-                                 mask=np.isnan(v) if v is not None else np.ones(n, bool))
+
+        def const(name: str, value: str) -> Any:
+            index, dictionary = texts[name]
+            return pa.DictionaryArray.from_arrays(pa.array(np.full(n, index[value], np.int32)), dictionary)
+
+        def num(v: np.ndarray | None) -> Any:
+            return pa.array(np.full(n, np.nan) if v is None else v,
+                            mask=np.isnan(v) if v is not None else np.ones(n, bool))
+
         yield pa.record_batch([
-            const(b.policy.id), const(b.rule.id),
-            pa.DictionaryArray.from_arrays(pa.array(sl.astype(np.int32)), hit[1]),
+            const("policy", b.policy.id), const("rule", b.rule.id),
+            pa.DictionaryArray.from_arrays(pa.array((sl + starts[id(b.codes)]).astype(np.int32)), code_dict),
             pa.DictionaryArray.from_arrays(pa.array(b.status[sl].astype(np.int32)), statuses),
             num(vals["measured"]), num(vals["required"]), num(vals["shortfall"]),
-            const(b.outcome.unit if b.outcome else ""), const(b.rule.strength), const(b.level.value),
-        ], schema=_arrow_schema())
+            const("unit", b.outcome.unit if b.outcome else ""), const("strength", b.rule.strength),
+            const("level", b.level.value),
+        ], schema=schema)
