@@ -18,7 +18,6 @@ from ._report import Finding, Report, RuleVerdicts, Table
 from ._scenario import Comparison, compare, sweep
 from ._template import template
 from ._model import Assessment, AssessmentWeights, Burden, Community, Facility, Funding, Region, StaffMember, Task
-from ._units import Quantity, ureg
 from ._vocab import AreaType, Level, Status
 
 __all__ = [
@@ -32,6 +31,10 @@ __all__ = [
 
 
 def __getattr__(name: str) -> object:
+    if name in ("ureg", "Quantity"):  # the unit registry is built when first asked for (pint costs 0.5 s)
+        from . import _units
+
+        return getattr(_units, name)
     if name == "__version__":
         from importlib.metadata import PackageNotFoundError, version
 
@@ -44,3 +47,7 @@ def __getattr__(name: str) -> object:
         globals()["__version__"] = v  # looked up once: every report's metadata names it
         return v
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | {"Quantity", "ureg", "__version__"})

@@ -9,13 +9,16 @@ empty tuple means *none*. Large data does not live here but in the columns of a
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 import attrs
 
 from . import _schema as S
 from ._codes import code_level, normalize_code, parent_code
-from ._units import Quantity
+from ._units import quantity
+
+if TYPE_CHECKING:
+    from pint import Quantity
 from ._vocab import Level, Vocabulary, _unknown_message
 
 __all__ = [
@@ -285,7 +288,7 @@ class Community:
         """Total area of this community's facilities of *kind* (``None`` where unknown)."""
         if self.facilities is None:
             return None
-        total = Quantity(0.0, "m**2")
+        total = quantity(0.0, "m**2")
         for f in self.facilities:
             if f.kind == kind:
                 if f.area is None:

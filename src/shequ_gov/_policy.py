@@ -24,7 +24,7 @@ import attrs
 
 from ._codes import normalize_code
 from ._errors import PolicyError, Problems
-from ._units import canonical, parse_unit
+from ._units import canonical, is_quantity, parse_unit
 from ._vocab import AreaType, Level
 
 __all__ = ["ByCategory", "Citation", "Parameter", "ParameterValue", "Parameters", "Policy", "Reform", "Rule", "Source",
@@ -825,8 +825,6 @@ def _parse_value(p: Problems, where: str, val: Any, pname: str, unit: str, dimen
     vocabulary, read as a :class:`ByCategory`. With *unit_ok* False (the parameter's unit is itself
     wrong, reported once) only the form is checked.
     """
-    import pint
-
     if by is not None:
         vocab = category_vocabulary(by)
         if not isinstance(val, Mapping):
@@ -853,7 +851,7 @@ def _parse_value(p: Problems, where: str, val: Any, pname: str, unit: str, dimen
             p.add(where, "a list value must be a list of keys (strings) with unit \"\"")
             return None
         return tuple(val)
-    if isinstance(val, bool) or not isinstance(val, (int, float, str, pint.Quantity)):
+    if isinstance(val, bool) or not (isinstance(val, (int, float, str)) or is_quantity(val)):
         p.add(where, f"expected a number, a quantity string or a list of keys, got {_kind(val)}")
         return None
     if not unit_ok:

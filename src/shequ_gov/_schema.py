@@ -26,7 +26,7 @@ from typing import Any, Iterator
 import attrs
 import numpy as np
 
-from ._units import Quantity, canonical
+from ._units import canonical, quantity
 from ._vocab import (
     AREA_TYPES, BODIES, FACILITY_KINDS, PLAQUES, RATINGS, ROLES, TASK_KINDS, TASK_ROLES, UNIFIED, AreaType,
     Vocabulary,
@@ -181,7 +181,7 @@ class Field:
         if v is None:
             return None
         if self.kind == "quantity":
-            return Quantity(v, self.unit)
+            return quantity(v, self.unit)
         if self.vocab is AREA_TYPES:
             return AreaType(v)
         return v

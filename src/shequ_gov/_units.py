@@ -13,17 +13,43 @@ from __future__ import annotations
 import functools
 import math
 import re
+import sys
 from importlib import resources
 from typing import Any
 
-import pint
+__all__ = ["MAX_UNIT_DEPTH", "MAX_UNIT_LENGTH", "MAX_UNIT_POWER", "Quantity", "canonical", "is_quantity",
+           "parse_unit", "registry", "ureg"]
 
-__all__ = ["MAX_UNIT_DEPTH", "MAX_UNIT_LENGTH", "MAX_UNIT_POWER", "Quantity", "canonical", "parse_unit", "ureg"]
 
-ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
-ureg.load_definitions(str(resources.files("shequ_gov").joinpath("units.txt")))
-ureg.formatter.default_format = "~"
-Quantity = ureg.Quantity
+@functools.cache
+def registry() -> Any:
+    """The library's one pint registry, built on first use (importing pint and loading the units
+    costs half a second, which reading and evaluating numbers in canonical units never needs)."""
+    import pint
+
+    reg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
+    reg.load_definitions(str(resources.files("shequ_gov").joinpath("units.txt")))
+    reg.formatter.default_format = "~"
+    return reg
+
+
+def __getattr__(name: str) -> Any:  # ``ureg`` and ``Quantity`` are made when first asked for
+    if name == "ureg":
+        return registry()
+    if name == "Quantity":
+        return registry().Quantity
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def is_quantity(value: Any) -> bool:
+    """Whether *value* is a pint quantity (of any registry); never imports pint to find out."""
+    pint = sys.modules.get("pint")
+    return pint is not None and isinstance(value, pint.Quantity)
+
+
+def quantity(magnitude: Any, unit: Any) -> Any:
+    """``Quantity(magnitude, unit)`` of the library's registry."""
+    return registry().Quantity(magnitude, unit)
 
 #: Longest unit expression accepted (characters), deepest parenthesis nesting, largest power.
 MAX_UNIT_LENGTH = 100
@@ -66,7 +92,7 @@ def _parse_unit(text: str) -> Any:
     if len(text) > MAX_UNIT_LENGTH:
         raise ValueError(f"too long ({len(text)} characters, at most {MAX_UNIT_LENGTH})")
     if not text.strip():
-        return ureg.dimensionless
+        return registry().dimensionless
     tokens: list[tuple[str, str]] = []
     pos, end = 0, len(text.rstrip())
     while pos < end:
@@ -100,16 +126,16 @@ def _term(text: str, toks: list[tuple[str, str]], i: int, depth: int) -> tuple[A
         raise ValueError(f"ends too early: expected {_GRAMMAR}")
     kind, tok = toks[i]
     if kind == "name":
-        if not ureg.parse_unit_name(tok):
+        if not registry().parse_unit_name(tok):
             import difflib
 
             hint = difflib.get_close_matches(tok, [str(u) for u in _KNOWN_HINTS], n=1)
             raise ValueError((f"{tok!r} is not a unit name" if tok != text.strip() else "not a unit name")
                              + (f"; did you mean {hint[0]!r}?" if hint else ""))
-        unit = ureg.Unit(tok)
+        unit = registry().Unit(tok)
         i += 1
     elif kind == "int" and tok == "1":
-        unit = ureg.dimensionless
+        unit = registry().dimensionless
         i += 1
     elif tok == "(":
         if depth >= MAX_UNIT_DEPTH:
@@ -152,18 +178,18 @@ def _factor(unit: str, target: str) -> float:
 def _convert(magnitude: float, unit: Any, target: str) -> float:
     tgt = parse_unit(target)
     try:
-        return float(ureg.Quantity(magnitude, unit).to(tgt).magnitude)
-    except pint.errors.DimensionalityError:
-        src_dim = ureg.Quantity(1, unit).dimensionality
+        return float(registry().Quantity(magnitude, unit).to(tgt).magnitude)
+    except _pint_errors().DimensionalityError:
+        src_dim = registry().Quantity(1, unit).dimensionality
         raise ValueError(
             f"wrong dimension: expected {_describe(target)}, got {_fmt_unit(unit)} ({_dim(src_dim)})"
         ) from None
-    except (pint.errors.PintError, ArithmeticError) as exc:  # e.g. an offset unit such as degC
+    except (_pint_errors().PintError, ArithmeticError) as exc:  # e.g. an offset unit such as degC
         raise ValueError(f"cannot convert {_fmt_unit(unit)} to {_describe(target)}: {exc}") from None
 
 
 def _fmt_unit(unit: Any) -> str:
-    s = f"{ureg.Unit(unit):~}" if not isinstance(unit, str) else unit
+    s = f"{registry().Unit(unit):~}" if not isinstance(unit, str) else unit
     return s or "a plain number"
 
 
@@ -214,8 +240,8 @@ def canonical(value: Any, target: str) -> float:
             raise ValueError(f"expected {_describe(target)}, e.g. '12 {target}', got {value!r}")
         number, unit = float(m.group(1)), m.group(2)
         v = _tidy(number * _factor(unit, target)) if unit else number
-    elif isinstance(value, pint.Quantity):
-        if value._REGISTRY is not ureg:
+    elif is_quantity(value):
+        if value._REGISTRY is not registry():
             raise ValueError("quantity from another unit registry: use shequ_gov.ureg")
         try:
             v = _tidy(_convert(float(value.magnitude), value.units, target))
@@ -226,3 +252,10 @@ def canonical(value: Any, target: str) -> float:
     if math.isnan(v) or math.isinf(v):
         raise ValueError(f"expected a finite number, got {value!r:.60}")
     return v
+
+
+def _pint_errors() -> Any:
+    registry()
+    import pint
+
+    return pint.errors

@@ -239,11 +239,18 @@ def _write(ds: Any, path: str, partition_by: str | None = None, progress: Any = 
 
 
 def _evaluated(args: Any) -> tuple[Any, Any]:
-    from ._engine import evaluate
+    from concurrent.futures import ThreadPoolExecutor
 
-    ds = _read(args.data)
+    from ._engine import _resolve, evaluate
+
+    # The policies (their TOML, units and plug-in modules) load on a second thread while the data is
+    # read: a Parquet read spends most of its time outside the interpreter lock.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="shequ-gov-policies") as pool:
+        policies = pool.submit(_resolve, args.policies)
+        ds = _read(args.data)
+        pols = policies.result()
     with _progress().step(f"evaluating {len(ds):,} communities"):
-        return ds, evaluate(ds, args.policies, as_of=args.as_of, mode=args.mode)
+        return ds, evaluate(ds, pols, as_of=args.as_of, mode=args.mode)
 
 
 def _evaluate(args: Any) -> int:
