@@ -205,7 +205,7 @@ def _run(rule: Rule, pol: Policy, inputs: CommunityInputs, st: Any, day: dt.date
             read = tuple(dict.fromkeys((*read, rule.area_types_parameter)))
         if outcome is not None:
             status = _statuses(outcome, applicable, area if level is Level.COMMUNITY else None)
-            _compact(outcome, inputs._cache.setdefault("_compact_memo", {}), inputs)
+            _compact(outcome, inputs._cache.setdefault("_compact_memo", {}), inputs, n)
     block = Block(rule, pol, level, codes, included, status, outcome, error, time.perf_counter() - t0, region_rows)
     block.parameters_read = read
     block.rule_seconds = rule_s
@@ -224,6 +224,8 @@ def _statuses(outcome: Outcome, applicable: np.ndarray, area: Tri | None) -> np.
     (MEASURED for an indicator).
     """
     res = outcome.result
+    if len(applicable) <= _FEW_SUBJECTS:  # a few subjects: the same arithmetic element by element
+        return _few_statuses(outcome, applicable, area)
     ok = applicable if area is None else applicable & area.is_true
     idx = np.add(_u8(res.known), _u8(res.value))  # 0 unknown, 1 false, 2 true (value implies known)
     idx += 1
@@ -239,12 +241,35 @@ def _statuses(outcome: Outcome, applicable: np.ndarray, area: Tri | None) -> np.
     return status.view(np.int8)
 
 
+#: Up to this many subjects the engine computes a rule's statuses element by element (a single-community
+#: request), where numpy's fixed cost per call exceeds the work.
+_FEW_SUBJECTS = 8
+_TO_STATUS = tuple(i ^ 2 ^ (i >> 1) for i in range(5))  # (judged, known, true) index → status, as in _statuses
+
+
+def _few_statuses(outcome: Outcome, applicable: np.ndarray, area: Tri | None) -> np.ndarray:
+    """:func:`_statuses` for a few subjects, element by element with the same table."""
+    res = outcome.result
+    known, value, app = res.known.tolist(), res.value.tolist(), applicable.tolist()
+    if area is None:
+        a_true = a_known = (True,) * len(app)
+    else:
+        a_true, a_known = area.is_true.tolist(), area.known.tolist()
+    measured = outcome.indicator
+    out = []
+    for k, v, ap, at, ak in zip(known, value, app, a_true, a_known):
+        idx = ((k + v + 1) if ap and at else 0) + (ap and not ak)
+        out.append(S_MEASURED if idx == 3 and measured else _TO_STATUS[idx])
+    return np.array(out, dtype=np.int8)
+
+
 def _u8(mask: np.ndarray) -> np.ndarray:
     """A boolean array as 0/1 bytes (a view where it can be one)."""
     return mask.view(np.uint8) if mask.flags.c_contiguous else mask.astype(np.uint8)
 
 
-def _compact(outcome: Outcome, memo: dict[Any, Any], inputs: CommunityInputs | None = None) -> None:
+def _compact(outcome: Outcome, memo: dict[Any, Any], inputs: CommunityInputs | None = None,
+             n: int | None = None) -> None:
     """Keep what the report needs of a rule's outcome, in the smallest exact form.
 
     The three-valued result goes (the status column holds it); a float column (measured,
@@ -270,9 +295,10 @@ def _compact(outcome: Outcome, memo: dict[Any, Any], inputs: CommunityInputs | N
         return out if scalar or out.ndim else np.broadcast_to(out, a.shape)
 
     outcome.result = None  # the status column holds it now
-    outcome.required = small(outcome.required)
-    outcome.low, outcome.high = small(outcome.low, False), small(outcome.high, False)  # read per row
-    outcome.inputs = {k: (small(arr), unit) for k, (arr, unit) in outcome.inputs.items()}
+    if n is None or n >= 64:  # (shorter columns are kept as they are: see small)
+        outcome.required = small(outcome.required)
+        outcome.low, outcome.high = small(outcome.low, False), small(outcome.high, False)  # read per row
+        outcome.inputs = {k: (small(arr), unit) for k, (arr, unit) in outcome.inputs.items()}
     counted = _violation_count_of(outcome, inputs)
     outcome.violations = {k: PackedMask(m) if isinstance(m, np.ndarray) and m.dtype == bool and m.ndim == 1 else m
                           for k, m in outcome.violations.items()}
@@ -280,7 +306,7 @@ def _compact(outcome: Outcome, memo: dict[Any, Any], inputs: CommunityInputs | N
         child = getattr(inputs, counted)._child
         outcome.measured = ViolationCount(outcome.violations[counted], child.offsets,
                                           getattr(inputs, counted).known)
-    else:
+    elif n is None or n >= 64:
         outcome.measured = small(outcome.measured)
 
 
@@ -425,18 +451,32 @@ def _numbers(v: Any, n: int, what: str, finite: bool = True) -> np.ndarray:
 
     Inputs are only shown by explanations, so only the values reports store are checked for range.
     """
-    try:
-        a = np.asarray(v)
-    except Exception as exc:  # ragged nested lists and the like
-        raise ValueError(f"{what} that is not an array of numbers ({type(exc).__name__})") from None
-    if a.dtype.kind not in "biuf" or a.shape not in ((), (n,)):
-        raise ValueError(f"{what} {_shape(a)}, expected a number or a 1-D array of {n} numbers")
-    a = a.astype(np.float64, copy=False)
+    if type(v) is np.ndarray and v.dtype == _F8 and v.shape in ((), (n,)):
+        a = v  # already what the report keeps (the usual case): no conversion
+    else:
+        try:
+            a = np.asarray(v)
+        except Exception as exc:  # ragged nested lists and the like
+            raise ValueError(f"{what} that is not an array of numbers ({type(exc).__name__})") from None
+        if a.dtype.kind not in "biuf" or a.shape not in ((), (n,)):
+            raise ValueError(f"{what} {_shape(a)}, expected a number or a 1-D array of {n} numbers")
+        a = a.astype(np.float64, copy=False)
+    if not finite or not a.size:
+        return a
+    if a.size <= _FEW_NUMBERS:  # a few numbers: compared one by one (NaN compares false, as fmax/fmin skip it)
+        if any(x > _LIMIT or x < -_LIMIT for x in a.reshape(-1).tolist()):
+            raise ValueError(f"{what} an infinite or out-of-range value; use NaN for an unknown value")
+        return a
     flat = a.reshape(-1)
     # two NaN-ignoring reductions, no temporaries: cheap at national scale
-    if finite and flat.size and (np.fmax.reduce(flat) > _LIMIT or np.fmin.reduce(flat) < -_LIMIT):
+    if np.fmax.reduce(flat) > _LIMIT or np.fmin.reduce(flat) < -_LIMIT:
         raise ValueError(f"{what} an infinite or out-of-range value; use NaN for an unknown value")
     return a
+
+
+_F8 = np.dtype(np.float64)
+#: Up to this many numbers :func:`_numbers` checks in Python, not with array reductions (their call costs more).
+_FEW_NUMBERS = 16
 
 
 def _shape(a: Any) -> str:
