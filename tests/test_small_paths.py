@@ -45,6 +45,6 @@ def test_parameter_hash_is_memoised_per_date_and_policy() -> None:
     p = sg.policies.load("loudi")
     first = p.parameter_hash("2024-06-30")
     assert p.parameter_hash("2024-06-30") == first
-    reform = p.with_parameters({"grid_households": 250}, reason="test")
+    reform = p.with_parameters({"grid_households": "250 household"}, reason="test")
     assert reform.parameter_hash("2024-06-30") != first  # a reform is a new policy with its own hash
     assert p.parameter_hash("2024-06-30") == first
