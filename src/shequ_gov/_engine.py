@@ -415,22 +415,32 @@ def _check_outcome(o: Any, n: int, rule: Rule, inputs: Inputs) -> None:
     r = o.result
     if not isinstance(r, Tri):
         raise TypeError(f"{where} an Outcome whose result is {type(r).__name__}, expected a shequ_gov.rules.Tri")
-    for part in ("value", "known"):
-        a = getattr(r, part)
-        if isinstance(a, np.ndarray) and a.dtype == bool and a.ndim == 1 and len(a) != n:
-            raise ValueError(f"{where} {len(a)} verdicts for {n} subjects")
-        if not isinstance(a, np.ndarray) or a.dtype != bool or a.shape != (n,):
-            raise ValueError(f"{where} {_shape(a)} as result.{part} for {n} subjects "
-                             f"(expected one boolean per subject, a 1-D array of {n})")
-    for name in ("measured", "required", "low", "high"):
-        v = getattr(o, name)
-        if v is not None:
-            setattr(o, name, _numbers(v, n, f"{where} {name}"))
-    for label in list(o.inputs):
-        pair = o.inputs[label]
+    shape = (n,)
+    v, k = r.value, r.known
+    if not (type(v) is np.ndarray and type(k) is np.ndarray and v.dtype == _BOOL and k.dtype == _BOOL
+            and v.shape == shape and k.shape == shape):  # (the usual case passes this one test)
+        for part in ("value", "known"):
+            a = getattr(r, part)
+            if isinstance(a, np.ndarray) and a.dtype == bool and a.ndim == 1 and len(a) != n:
+                raise ValueError(f"{where} {len(a)} verdicts for {n} subjects")
+            if not isinstance(a, np.ndarray) or a.dtype != bool or a.shape != shape:
+                raise ValueError(f"{where} {_shape(a)} as result.{part} for {n} subjects "
+                                 f"(expected one boolean per subject, a 1-D array of {n})")
+    if o.measured is not None:
+        o.measured = _numbers(o.measured, n, where, "measured")
+    if o.required is not None:
+        o.required = _numbers(o.required, n, where, "required")
+    if o.low is not None:
+        o.low = _numbers(o.low, n, where, "low")
+    if o.high is not None:
+        o.high = _numbers(o.high, n, where, "high")
+    inputs_ = o.inputs
+    for label, pair in list(inputs_.items()):
         if not (isinstance(label, str) and isinstance(pair, tuple) and len(pair) == 2 and isinstance(pair[1], str)):
             raise TypeError(f"{where} inputs[{label!r}] = {type(pair).__name__}, expected (values, unit)")
-        o.inputs[label] = (_numbers(pair[0], n, f"{where} inputs[{label!r}]", finite=False), pair[1])
+        a = _numbers(pair[0], n, where, f"inputs[{label!r}]", finite=False)
+        if a is not pair[0]:
+            inputs_[label] = (a, pair[1])
     for table, mask in o.violations.items():
         if table not in _CHILD_TABLES:
             raise ValueError(f"{where} violations of an unknown table {table!r} (tables: {', '.join(_CHILD_TABLES)})")
@@ -446,8 +456,9 @@ def _check_outcome(o: Any, n: int, rule: Rule, inputs: Inputs) -> None:
         o.op = Relation.parse(o.op)  # a rule that set ``op`` after construction: the same check as the constructor
 
 
-def _numbers(v: Any, n: int, what: str, finite: bool = True) -> np.ndarray:
-    """*v* as a float array of shape () or (n,) (if *finite*: finite or NaN); ``ValueError`` naming *what* otherwise.
+def _numbers(v: Any, n: int, where: str, name: str, finite: bool = True) -> np.ndarray:
+    """*v* as a float array of shape () or (n,) (if *finite*: finite or NaN); ``ValueError`` naming
+    *where* and *name* otherwise (joined only then: the usual case builds no message).
 
     Inputs are only shown by explanations, so only the values reports store are checked for range.
     """
@@ -457,24 +468,25 @@ def _numbers(v: Any, n: int, what: str, finite: bool = True) -> np.ndarray:
         try:
             a = np.asarray(v)
         except Exception as exc:  # ragged nested lists and the like
-            raise ValueError(f"{what} that is not an array of numbers ({type(exc).__name__})") from None
+            raise ValueError(f"{where} {name} that is not an array of numbers ({type(exc).__name__})") from None
         if a.dtype.kind not in "biuf" or a.shape not in ((), (n,)):
-            raise ValueError(f"{what} {_shape(a)}, expected a number or a 1-D array of {n} numbers")
+            raise ValueError(f"{where} {name} {_shape(a)}, expected a number or a 1-D array of {n} numbers")
         a = a.astype(np.float64, copy=False)
     if not finite or not a.size:
         return a
     if a.size <= _FEW_NUMBERS:  # a few numbers: compared one by one (NaN compares false, as fmax/fmin skip it)
         if any(x > _LIMIT or x < -_LIMIT for x in a.reshape(-1).tolist()):
-            raise ValueError(f"{what} an infinite or out-of-range value; use NaN for an unknown value")
+            raise ValueError(f"{where} {name} an infinite or out-of-range value; use NaN for an unknown value")
         return a
     flat = a.reshape(-1)
     # two NaN-ignoring reductions, no temporaries: cheap at national scale
     if np.fmax.reduce(flat) > _LIMIT or np.fmin.reduce(flat) < -_LIMIT:
-        raise ValueError(f"{what} an infinite or out-of-range value; use NaN for an unknown value")
+        raise ValueError(f"{where} {name} an infinite or out-of-range value; use NaN for an unknown value")
     return a
 
 
 _F8 = np.dtype(np.float64)
+_BOOL = np.dtype(bool)
 #: Up to this many numbers :func:`_numbers` checks in Python, not with array reductions (their call costs more).
 _FEW_NUMBERS = 16
 
