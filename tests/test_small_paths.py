@@ -48,3 +48,23 @@ def test_parameter_hash_is_memoised_per_date_and_policy() -> None:
     reform = p.with_parameters({"grid_households": "250 household"}, reason="test")
     assert reform.parameter_hash("2024-06-30") != first  # a reform is a new policy with its own hash
     assert p.parameter_hash("2024-06-30") == first
+
+
+@pytest.mark.parametrize("value", [409, 409.0, 0, -3, 2.5, True, None, 1e308, 10**400, float("nan"), "409 household",
+                                   "many", [1], 2**63 + 1])
+def test_few_numbers_read_as_the_column_path_reads_them(value, monkeypatch: pytest.MonkeyPatch) -> None:
+    from shequ_gov import _columns
+
+    doc = sg.synth.generate(1, seed=0).to_dict()
+    doc["communities"][0]["households"] = value
+    doc["communities"][0]["convenience_distance"] = value
+
+    def read() -> object:
+        try:
+            return sg.Dataset.from_dict(doc).fingerprint()
+        except sg.ValidationError as exc:
+            return exc.problems
+
+    few = read()
+    monkeypatch.setattr(_columns, "_FEW_VALUES", 0)  # every column through the whole-column path
+    assert read() == few

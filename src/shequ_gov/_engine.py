@@ -174,7 +174,7 @@ def _run(rule: Rule, pol: Policy, inputs: CommunityInputs, st: Any, day: dt.date
         applicable = included if (rule.scope is None or mode == "what-if") else \
             _shared(masks, ("scope", id(included), rule.scope), lambda: included & _prefix_mask(codes, [rule.scope]))
     n = len(codes)
-    status = np.full(n, S_NA, dtype=np.int8)
+    status = None  # NOT_APPLICABLE everywhere unless the rule ran
     outcome = None
     error = None
     rule_s = 0.0
@@ -197,6 +197,7 @@ def _run(rule: Rule, pol: Policy, inputs: CommunityInputs, st: Any, day: dt.date
             warnings.warn(RuleErrorWarning(
                 f"rule {rule.id} of policy {pol.id} raised {error}; its verdicts are ERROR\n"
                 + "".join(traceback.format_exception_only(exc)).strip()), stacklevel=2)
+            status = np.full(n, S_NA, dtype=np.int8)
             status[applicable] = S_ERROR
             outcome = None
             rule_s = time.perf_counter() - t_rule
@@ -205,7 +206,9 @@ def _run(rule: Rule, pol: Policy, inputs: CommunityInputs, st: Any, day: dt.date
             read = tuple(dict.fromkeys((*read, rule.area_types_parameter)))
         if outcome is not None:
             status = _statuses(outcome, applicable, area if level is Level.COMMUNITY else None)
-            _compact(outcome, inputs._cache.setdefault("_compact_memo", {}), inputs, n)
+            _compact(outcome, inputs._cache.setdefault("_compact_memo", {}), inputs)
+    if status is None:
+        status = np.full(n, S_NA, dtype=np.int8)
     block = Block(rule, pol, level, codes, included, status, outcome, error, time.perf_counter() - t0, region_rows)
     block.parameters_read = read
     block.rule_seconds = rule_s
@@ -268,8 +271,7 @@ def _u8(mask: np.ndarray) -> np.ndarray:
     return mask.view(np.uint8) if mask.flags.c_contiguous else mask.astype(np.uint8)
 
 
-def _compact(outcome: Outcome, memo: dict[Any, Any], inputs: CommunityInputs | None = None,
-             n: int | None = None) -> None:
+def _compact(outcome: Outcome, memo: dict[Any, Any], inputs: CommunityInputs | None = None) -> None:
     """Keep what the report needs of a rule's outcome, in the smallest exact form.
 
     The three-valued result goes (the status column holds it); a float column (measured,
@@ -294,8 +296,9 @@ def _compact(outcome: Outcome, memo: dict[Any, Any], inputs: CommunityInputs | N
         # a number read per row (a range's bounds) stays indexable: a view of the one number
         return out if scalar or out.ndim else np.broadcast_to(out, a.shape)
 
+    n = outcome.result.value.shape[0]
     outcome.result = None  # the status column holds it now
-    if n is None or n >= 64:  # (shorter columns are kept as they are: see small)
+    if n >= 64:  # (shorter columns are kept as they are: see small)
         outcome.required = small(outcome.required)
         outcome.low, outcome.high = small(outcome.low, False), small(outcome.high, False)  # read per row
         outcome.inputs = {k: (small(arr), unit) for k, (arr, unit) in outcome.inputs.items()}
@@ -306,7 +309,7 @@ def _compact(outcome: Outcome, memo: dict[Any, Any], inputs: CommunityInputs | N
         child = getattr(inputs, counted)._child
         outcome.measured = ViolationCount(outcome.violations[counted], child.offsets,
                                           getattr(inputs, counted).known)
-    elif n is None or n >= 64:
+    elif n >= 64:
         outcome.measured = small(outcome.measured)
 
 

@@ -294,7 +294,7 @@ def _json_verdicts(report: "Report") -> Iterator[tuple[Block, Any, dict[str, np.
     for b in report._blocks:
         inc = b.included
         if len(inc) <= _FEW:
-            rows = np.flatnonzero(inc).tolist()
+            rows = [i for i, x in enumerate(inc.tolist()) if x]
             if rows:
                 yield b, rows, None
             continue
