@@ -102,7 +102,10 @@ def encode_values(spec: S.Field, vals: Sequence[Any], where: Callable[[int], str
     k = spec.kind
     if key is None:
         key = spec.name
-    if spec.numeric:
+    few = _few_numbers(vals, k) if spec.numeric and n <= _FEW_VALUES else None
+    if few is not None:  # a few values (a small request): checked one by one, the same tests
+        arr, need = few
+    elif spec.numeric:
         arr = None
         types = set(map(type, vals))
         # plain numbers and None (NaN) convert as a whole; anything else goes through the parser
@@ -148,6 +151,31 @@ def encode_values(spec: S.Field, vals: Sequence[Any], where: Callable[[int], str
         except ValueError as exc:
             p.add(f"{where(i)}.{key}" if key else where(i), str(exc))
     return arr
+
+
+#: Up to this many values :func:`encode_values` checks a numeric column one by one (numpy's fixed cost
+#: per call exceeds the work).
+_FEW_VALUES = 8
+
+
+def _few_numbers(vals: Sequence[Any], kind: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """The numeric path of :func:`encode_values` for a few values: (float column, rows for the parser);
+    None where a number does not fit a float (the whole-column path then decides)."""
+    out: list[float] = []
+    need: list[int] = []
+    for i, v in enumerate(vals):
+        t = type(v)
+        if t is float or t is int:
+            try:
+                f = float(v)
+            except OverflowError:
+                return None
+            if 0 <= f < _INF and (kind != "count" or f == math.floor(f)) and (kind != "share" or f <= 1):
+                out.append(f)
+                continue
+        out.append(NAN)
+        need.append(i)
+    return np.array(out, dtype=np.float64), np.array(need, dtype=np.int64)
 
 
 def _unknown_key(key: str, allowed: Iterable[str]) -> str:

@@ -174,7 +174,7 @@ def _run(rule: Rule, pol: Policy, inputs: CommunityInputs, st: Any, day: dt.date
         applicable = included if (rule.scope is None or mode == "what-if") else \
             _shared(masks, ("scope", id(included), rule.scope), lambda: included & _prefix_mask(codes, [rule.scope]))
     n = len(codes)
-    status = np.full(n, S_NA, dtype=np.int8)
+    status = None  # NOT_APPLICABLE everywhere unless the rule ran
     outcome = None
     error = None
     rule_s = 0.0
@@ -197,6 +197,7 @@ def _run(rule: Rule, pol: Policy, inputs: CommunityInputs, st: Any, day: dt.date
             warnings.warn(RuleErrorWarning(
                 f"rule {rule.id} of policy {pol.id} raised {error}; its verdicts are ERROR\n"
                 + "".join(traceback.format_exception_only(exc)).strip()), stacklevel=2)
+            status = np.full(n, S_NA, dtype=np.int8)
             status[applicable] = S_ERROR
             outcome = None
             rule_s = time.perf_counter() - t_rule
@@ -206,6 +207,8 @@ def _run(rule: Rule, pol: Policy, inputs: CommunityInputs, st: Any, day: dt.date
         if outcome is not None:
             status = _statuses(outcome, applicable, area if level is Level.COMMUNITY else None)
             _compact(outcome, inputs._cache.setdefault("_compact_memo", {}), inputs)
+    if status is None:
+        status = np.full(n, S_NA, dtype=np.int8)
     block = Block(rule, pol, level, codes, included, status, outcome, error, time.perf_counter() - t0, region_rows)
     block.parameters_read = read
     block.rule_seconds = rule_s
@@ -224,6 +227,8 @@ def _statuses(outcome: Outcome, applicable: np.ndarray, area: Tri | None) -> np.
     (MEASURED for an indicator).
     """
     res = outcome.result
+    if len(applicable) <= _FEW_SUBJECTS:  # a few subjects: the same arithmetic element by element
+        return _few_statuses(outcome, applicable, area)
     ok = applicable if area is None else applicable & area.is_true
     idx = np.add(_u8(res.known), _u8(res.value))  # 0 unknown, 1 false, 2 true (value implies known)
     idx += 1
@@ -237,6 +242,28 @@ def _statuses(outcome: Outcome, applicable: np.ndarray, area: Tri | None) -> np.
     if outcome.indicator:
         status[idx == 3] = S_MEASURED
     return status.view(np.int8)
+
+
+#: Up to this many subjects the engine computes a rule's statuses element by element (a single-community
+#: request), where numpy's fixed cost per call exceeds the work.
+_FEW_SUBJECTS = 8
+_TO_STATUS = tuple(i ^ 2 ^ (i >> 1) for i in range(5))  # (judged, known, true) index → status, as in _statuses
+
+
+def _few_statuses(outcome: Outcome, applicable: np.ndarray, area: Tri | None) -> np.ndarray:
+    """:func:`_statuses` for a few subjects, element by element with the same table."""
+    res = outcome.result
+    known, value, app = res.known.tolist(), res.value.tolist(), applicable.tolist()
+    if area is None:
+        a_true = a_known = (True,) * len(app)
+    else:
+        a_true, a_known = area.is_true.tolist(), area.known.tolist()
+    measured = outcome.indicator
+    out = []
+    for k, v, ap, at, ak in zip(known, value, app, a_true, a_known):
+        idx = ((k + v + 1) if ap and at else 0) + (ap and not ak)
+        out.append(S_MEASURED if idx == 3 and measured else _TO_STATUS[idx])
+    return np.array(out, dtype=np.int8)
 
 
 def _u8(mask: np.ndarray) -> np.ndarray:
@@ -269,10 +296,12 @@ def _compact(outcome: Outcome, memo: dict[Any, Any], inputs: CommunityInputs | N
         # a number read per row (a range's bounds) stays indexable: a view of the one number
         return out if scalar or out.ndim else np.broadcast_to(out, a.shape)
 
+    n = outcome.result.value.shape[0]
     outcome.result = None  # the status column holds it now
-    outcome.required = small(outcome.required)
-    outcome.low, outcome.high = small(outcome.low, False), small(outcome.high, False)  # read per row
-    outcome.inputs = {k: (small(arr), unit) for k, (arr, unit) in outcome.inputs.items()}
+    if n >= 64:  # (shorter columns are kept as they are: see small)
+        outcome.required = small(outcome.required)
+        outcome.low, outcome.high = small(outcome.low, False), small(outcome.high, False)  # read per row
+        outcome.inputs = {k: (small(arr), unit) for k, (arr, unit) in outcome.inputs.items()}
     counted = _violation_count_of(outcome, inputs)
     outcome.violations = {k: PackedMask(m) if isinstance(m, np.ndarray) and m.dtype == bool and m.ndim == 1 else m
                           for k, m in outcome.violations.items()}
@@ -280,7 +309,7 @@ def _compact(outcome: Outcome, memo: dict[Any, Any], inputs: CommunityInputs | N
         child = getattr(inputs, counted)._child
         outcome.measured = ViolationCount(outcome.violations[counted], child.offsets,
                                           getattr(inputs, counted).known)
-    else:
+    elif n >= 64:
         outcome.measured = small(outcome.measured)
 
 
@@ -389,22 +418,32 @@ def _check_outcome(o: Any, n: int, rule: Rule, inputs: Inputs) -> None:
     r = o.result
     if not isinstance(r, Tri):
         raise TypeError(f"{where} an Outcome whose result is {type(r).__name__}, expected a shequ_gov.rules.Tri")
-    for part in ("value", "known"):
-        a = getattr(r, part)
-        if isinstance(a, np.ndarray) and a.dtype == bool and a.ndim == 1 and len(a) != n:
-            raise ValueError(f"{where} {len(a)} verdicts for {n} subjects")
-        if not isinstance(a, np.ndarray) or a.dtype != bool or a.shape != (n,):
-            raise ValueError(f"{where} {_shape(a)} as result.{part} for {n} subjects "
-                             f"(expected one boolean per subject, a 1-D array of {n})")
-    for name in ("measured", "required", "low", "high"):
-        v = getattr(o, name)
-        if v is not None:
-            setattr(o, name, _numbers(v, n, f"{where} {name}"))
-    for label in list(o.inputs):
-        pair = o.inputs[label]
+    shape = (n,)
+    v, k = r.value, r.known
+    if not (type(v) is np.ndarray and type(k) is np.ndarray and v.dtype == _BOOL and k.dtype == _BOOL
+            and v.shape == shape and k.shape == shape):  # (the usual case passes this one test)
+        for part in ("value", "known"):
+            a = getattr(r, part)
+            if isinstance(a, np.ndarray) and a.dtype == bool and a.ndim == 1 and len(a) != n:
+                raise ValueError(f"{where} {len(a)} verdicts for {n} subjects")
+            if not isinstance(a, np.ndarray) or a.dtype != bool or a.shape != shape:
+                raise ValueError(f"{where} {_shape(a)} as result.{part} for {n} subjects "
+                                 f"(expected one boolean per subject, a 1-D array of {n})")
+    if o.measured is not None:
+        o.measured = _numbers(o.measured, n, where, "measured")
+    if o.required is not None:
+        o.required = _numbers(o.required, n, where, "required")
+    if o.low is not None:
+        o.low = _numbers(o.low, n, where, "low")
+    if o.high is not None:
+        o.high = _numbers(o.high, n, where, "high")
+    inputs_ = o.inputs
+    for label, pair in list(inputs_.items()):
         if not (isinstance(label, str) and isinstance(pair, tuple) and len(pair) == 2 and isinstance(pair[1], str)):
             raise TypeError(f"{where} inputs[{label!r}] = {type(pair).__name__}, expected (values, unit)")
-        o.inputs[label] = (_numbers(pair[0], n, f"{where} inputs[{label!r}]", finite=False), pair[1])
+        a = _numbers(pair[0], n, where, f"inputs[{label!r}]", finite=False)
+        if a is not pair[0]:
+            inputs_[label] = (a, pair[1])
     for table, mask in o.violations.items():
         if table not in _CHILD_TABLES:
             raise ValueError(f"{where} violations of an unknown table {table!r} (tables: {', '.join(_CHILD_TABLES)})")
@@ -420,23 +459,39 @@ def _check_outcome(o: Any, n: int, rule: Rule, inputs: Inputs) -> None:
         o.op = Relation.parse(o.op)  # a rule that set ``op`` after construction: the same check as the constructor
 
 
-def _numbers(v: Any, n: int, what: str, finite: bool = True) -> np.ndarray:
-    """*v* as a float array of shape () or (n,) (if *finite*: finite or NaN); ``ValueError`` naming *what* otherwise.
+def _numbers(v: Any, n: int, where: str, name: str, finite: bool = True) -> np.ndarray:
+    """*v* as a float array of shape () or (n,) (if *finite*: finite or NaN); ``ValueError`` naming
+    *where* and *name* otherwise (joined only then: the usual case builds no message).
 
     Inputs are only shown by explanations, so only the values reports store are checked for range.
     """
-    try:
-        a = np.asarray(v)
-    except Exception as exc:  # ragged nested lists and the like
-        raise ValueError(f"{what} that is not an array of numbers ({type(exc).__name__})") from None
-    if a.dtype.kind not in "biuf" or a.shape not in ((), (n,)):
-        raise ValueError(f"{what} {_shape(a)}, expected a number or a 1-D array of {n} numbers")
-    a = a.astype(np.float64, copy=False)
+    if type(v) is np.ndarray and v.dtype == _F8 and v.shape in ((), (n,)):
+        a = v  # already what the report keeps (the usual case): no conversion
+    else:
+        try:
+            a = np.asarray(v)
+        except Exception as exc:  # ragged nested lists and the like
+            raise ValueError(f"{where} {name} that is not an array of numbers ({type(exc).__name__})") from None
+        if a.dtype.kind not in "biuf" or a.shape not in ((), (n,)):
+            raise ValueError(f"{where} {name} {_shape(a)}, expected a number or a 1-D array of {n} numbers")
+        a = a.astype(np.float64, copy=False)
+    if not finite or not a.size:
+        return a
+    if a.size <= _FEW_NUMBERS:  # a few numbers: compared one by one (NaN compares false, as fmax/fmin skip it)
+        if any(x > _LIMIT or x < -_LIMIT for x in a.reshape(-1).tolist()):
+            raise ValueError(f"{where} {name} an infinite or out-of-range value; use NaN for an unknown value")
+        return a
     flat = a.reshape(-1)
     # two NaN-ignoring reductions, no temporaries: cheap at national scale
-    if finite and flat.size and (np.fmax.reduce(flat) > _LIMIT or np.fmin.reduce(flat) < -_LIMIT):
-        raise ValueError(f"{what} an infinite or out-of-range value; use NaN for an unknown value")
+    if np.fmax.reduce(flat) > _LIMIT or np.fmin.reduce(flat) < -_LIMIT:
+        raise ValueError(f"{where} {name} an infinite or out-of-range value; use NaN for an unknown value")
     return a
+
+
+_F8 = np.dtype(np.float64)
+_BOOL = np.dtype(bool)
+#: Up to this many numbers :func:`_numbers` checks in Python, not with array reductions (their call costs more).
+_FEW_NUMBERS = 16
 
 
 def _shape(a: Any) -> str:

@@ -15,6 +15,7 @@ import hashlib
 import inspect
 import json
 import tomllib
+import weakref
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from types import ModuleType
@@ -293,6 +294,10 @@ class Rule:
         return f"<Rule {self.id}: {self.title_en}>"
 
 
+#: :meth:`Policy.parameter_hash` by policy (weakly: a policy gone takes its hashes) and date.
+_PARAMETER_HASHES: "weakref.WeakKeyDictionary[Policy, dict[dt.date, str]]" = weakref.WeakKeyDictionary()
+
+
 @attrs.frozen(eq=False)
 class Policy:
     """A regional policy: jurisdiction, sources, parameters and rules.
@@ -337,9 +342,17 @@ class Policy:
     def parameter_hash(self, as_of: dt.date | str) -> str:
         """A SHA-256 of the parameter values in force on *as_of* (for report metadata)."""
         d = _as_date(as_of)
-        doc = {n: value_to_json(v) for n, v in sorted(
-            (n, p.at(d)) for n, p in self.parameters.items())}
-        return hashlib.sha256(json.dumps(doc, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+        memo = _PARAMETER_HASHES.get(self)
+        if memo is None:
+            memo = _PARAMETER_HASHES[self] = {}
+        hit = memo.get(d)
+        if hit is None:  # a policy never changes (a reform is a new one): once per policy and date
+            if len(memo) >= 256:
+                memo.clear()
+            doc = {n: value_to_json(v) for n, v in sorted(
+                (n, p.at(d)) for n, p in self.parameters.items())}
+            hit = memo[d] = hashlib.sha256(json.dumps(doc, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+        return hit
 
     def with_rules(self, rules: Iterable[Rule]) -> "Policy":
         """A copy with other rules (for tests and experiments)."""

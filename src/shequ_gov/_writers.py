@@ -11,7 +11,7 @@ import csv
 import io
 import json
 import os
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
 import attrs
 import numpy as np
@@ -266,10 +266,11 @@ def _rule_text(b: Block, enc: Callable[[Any], str]) -> str:
     return hit[1]
 
 
-def verdict_chunks(report: "Report", chunk: int = 0) -> Iterator[tuple[Block, np.ndarray, dict[str, np.ndarray | None]]]:
+def verdict_chunks(report: "Report", chunk: int = 0, blocks: Iterable[Block] | None = None
+                   ) -> Iterator[tuple[Block, np.ndarray, dict[str, np.ndarray | None]]]:
     """(block, included rows, {measured, required, shortfall}) for at most *chunk* (default ``_CHUNK``) verdicts at a time."""
     size = chunk or _CHUNK
-    for b in report._blocks:
+    for b in report._blocks if blocks is None else blocks:
         inc = np.flatnonzero(b.included)
         if not len(inc):
             continue
@@ -285,6 +286,36 @@ def verdict_chunks(report: "Report", chunk: int = 0) -> Iterator[tuple[Block, np
             yield b, sl, {k: (v[sl] if v is not None else None) for k, v in full.items()}
 
 
+_STATUS_TEXT = [f'"{s.value}"' for s in STATUSES]
+
+
+def _json_verdicts(report: "Report") -> Iterator[tuple[Block, Any, dict[str, np.ndarray | None] | None]]:
+    """:func:`verdict_chunks`, but a block of at most ``_FEW`` verdicts comes as (block, rows as a list, None)."""
+    for b in report._blocks:
+        inc = b.included
+        if len(inc) <= _FEW:
+            rows = [i for i, x in enumerate(inc.tolist()) if x]
+            if rows:
+                yield b, rows, None
+            continue
+        yield from verdict_chunks(report, blocks=(b,))
+
+
+def _few_findings(b: Block, rows: list[int], enc: Callable[[Any], str]) -> str:
+    """The findings of *rows* of block *b*, as the array path of :func:`json_chunks` writes them."""
+    head = f'"rule":{enc(b.rule.id)},"status":'
+    codes = b.codes
+    status = b.status
+    out = []
+    for r in rows:
+        m, q, g = b.measured_at(r), b.required_at(r), b.shortfall_at(r)
+        out.append(f',\n{{"code":"{int(codes[r]):012d}",{head}{_STATUS_TEXT[status[r]]}'
+                   + ("" if m is None or m != m else f',"measured":{_num(float(m))}')
+                   + ("" if q is None or q != q else f',"required":{_num(float(q))}')
+                   + ("" if g is None or g != g else f',"shortfall":{_num(float(g))}') + "}")
+    return "".join(out)
+
+
 def json_chunks(report: "Report") -> Iterator[str]:
     enc = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
     yield '{"schema":' + enc(REPORT_SCHEMA) + ',\n"metadata":' + enc(report.metadata()) + ',\n"rules":['
@@ -294,7 +325,12 @@ def json_chunks(report: "Report") -> Iterator[str]:
     yield '],\n"findings":['
     codes = _CodeStrings(',\n{"code":"', '",')
     first = True
-    for b, sl, vals in verdict_chunks(report):
+    for b, sl, vals in _json_verdicts(report):
+        if vals is None:  # a few findings (a single-community request): written row by row, no arrays
+            text = _few_findings(b, sl, enc)
+            yield text[1:] if first else text
+            first = False
+            continue
         head = f'"rule":{enc(b.rule.id)},"status":'
         pre = np.array([f'{head}"{s.value}"' for s in STATUSES], dtype=object)
         fields = [(vals[key], tail, lambda x, k=key, t=tail: ("" if x != x else f',"{k}":{_num(x)}') + t)

@@ -168,13 +168,13 @@ def compare(measured: Any, required: Any, op: Relation | str) -> Tri:
         tol = _EPS * max(1.0, abs(bound))
         with np.errstate(invalid="ignore"):
             v = m >= bound - tol if op is Relation.AT_LEAST else m <= bound + tol
-        return Tri(v, ~np.isnan(m))
+        return Tri._normal(v, ~np.isnan(m))  # (a comparison with NaN is false: v is already false where unknown)
     r = np.broadcast_to(r, m.shape)
     missing = np.isnan(m)
     missing |= np.isnan(r)
     with np.errstate(invalid="ignore"):
         v = m >= _slack(r, -1.0) if op is Relation.AT_LEAST else m <= _slack(r, 1.0)
-    return Tri(v, ~missing)
+    return Tri._normal(v, ~missing) if m.ndim else Tri(v, ~missing)  # (0-d: numpy scalars, made arrays)
 
 
 def at_least(measured: Any, required: Any, *, unit: str = "", inputs: Mapping | None = None,
