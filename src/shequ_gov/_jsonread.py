@@ -333,8 +333,8 @@ class _Fast:
                 size += len(more)
             sc.buf, sc.pos = "".join(parts), 0
         cut = sc.buf.rfind("\n{", sc.pos, sc.pos + FAST_SPAN)
-        if cut <= sc.pos:
-            return 1  # one community on the last line (or one beyond the span): the guarded reader
+        if cut <= sc.pos:  # the last community, or not one a line: the guarded reader
+            return self._fail(1)
         body = sc.buf[sc.pos:cut].rstrip(" \t\r\n")
         if body.endswith(","):
             body = body[:-1]
