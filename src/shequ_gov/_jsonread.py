@@ -338,10 +338,12 @@ class _Fast:
         body = sc.buf[sc.pos:cut].rstrip(" \t\r\n")
         if body.endswith(","):
             body = body[:-1]
-        objs = _jsonstruct.decode(body)
-        if objs is None:
+        decoded = _jsonstruct.decode(body)
+        if decoded is None:
             return self._fail(1)
-        if not _jsonstruct.keys_unique(body, objs):
+        objs, data = decoded
+        del decoded
+        if not _jsonstruct.keys_unique(data, objs):
             return self._fail(len(objs))
         scratch = Problems()
         g = C.gather_communities(objs, scratch, offset=offset)

@@ -78,11 +78,15 @@ else:
     _ERRORS = ()
 
 
-def decode(body: str) -> Optional[list]:
-    """The communities of *body* (``{…},{…}``, the inside of an array), or None if msgspec
-    refuses it."""
+def decode(body: str) -> "tuple[list, bytes] | None":
+    """The communities of *body* (``{…},{…}``, the inside of an array) and the UTF-8 text they
+    were decoded from, or None if msgspec refuses it."""
     try:
-        return _DECODER.decode("[" + body + "]")
+        data = ("[" + body + "]").encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: the guarded reader names it
+        return None
+    try:
+        return _DECODER.decode(data), data
     except _ERRORS:
         return None
     except (ValueError, OverflowError, RecursionError):
@@ -107,14 +111,14 @@ def _present(rec: S.Record, objs: list) -> int:
     return n
 
 
-def keys_unique(body: str, objs: list) -> bool:
-    """Whether no object in *body* repeats a key.
+def keys_unique(data: bytes, objs: list) -> bool:
+    """Whether no object in *data* (the text *objs* were decoded from) repeats a key.
 
     Without a backslash in the text no string holds a quote, so every key is followed by ``":``
     and, when every colon follows a quote, the count of ``":`` is at least the number of keys
     written (a string value that starts with a colon adds one more). The decoder keeps one value
     per key, so the keys it kept are as many as the keys written only when no key is repeated."""
-    if "\\" in body:
+    if b"\\" in data:
         return False
-    written = body.count('":')
-    return written == body.count(":") and written == _present(S.COMMUNITY, objs)
+    written = data.count(b'":')
+    return written == data.count(b":") and written == _present(S.COMMUNITY, objs)
