@@ -14,7 +14,7 @@ $(BIN)/python:
 
 # (Re)install when any pyproject changes: the library, its extras and every plug-in, editable.
 $(STAMP): $(BIN)/python pyproject.toml $(PLUGINS)
-	$(BIN)/python -m pip install --quiet -e ".[test,docs,yaml,arrow,pandas,excel,server,dask]"
+	$(BIN)/python -m pip install --quiet -e ".[test,docs,yaml,json,arrow,pandas,excel,server,dask]"
 	@for p in $(PLUGINS); do \
 	  d=$$(dirname $$p); echo "installing plug-in $$d"; \
 	  $(BIN)/python -m pip install --quiet --no-deps -e "$$d" || exit 1; \

@@ -86,8 +86,21 @@ def column_of(dicts: Sequence[Mapping], key: str) -> list:
     """The values of *key* in each record (None where absent), without a Python loop for plain dicts."""
     try:
         return list(map(dict.get, dicts, repeat(key)))
-    except TypeError:  # a Mapping that is not a dict
+    except TypeError:  # typed records of the fast JSON reader (and empty dicts), or other Mappings
+        if all(t is dict or _is_struct(t) for t in set(map(type, dicts))):
+            return list(map(getattr, dicts, repeat(key), repeat(None)))
         return [d.get(key) for d in dicts]
+
+
+def _is_struct(t: type) -> bool:
+    """Whether *t* is a typed record of the fast JSON reader (``_jsonstruct``): its fields are
+    attributes, ``None`` where not given, and its keys were checked by the decoder."""
+    return hasattr(t, "__struct_fields__")
+
+
+def _all_records(items: Sequence[Any]) -> bool:
+    """Whether every item is a dict or a typed record (no Python loop per item)."""
+    return all(t is dict or _is_struct(t) for t in set(map(type, items)))
 
 
 def encode_values(spec: S.Field, vals: Sequence[Any], where: Callable[[int], str], p: Problems,
@@ -128,8 +141,13 @@ def encode_values(spec: S.Field, vals: Sequence[Any], where: Callable[[int], str
             need = np.flatnonzero(~good)
     else:
         missing, bad = -1, -2
-        if k == "bool":
+        types = set(map(type, vals))
+        if k == "bool" and types <= {bool, type(None)}:  # by table lookup, in C
+            x = list(map({True: 1, False: 0, None: missing}.__getitem__, vals))
+        elif k == "bool":
             x = [1 if v is True else 0 if v is False else missing if v is None else bad for v in vals]
+        elif k == "enum" and types <= {str, type(None)}:
+            x = list(map({**spec.vocab._index, None: missing}.get, vals, repeat(bad)))  # type: ignore[union-attr]
         elif k == "enum":
             idx = spec.vocab._index  # type: ignore[union-attr]
             x = [idx.get(v, bad) if type(v) is str else missing if v is None else bad for v in vals]
@@ -330,6 +348,9 @@ def _codes(values: list, where: Callable[[int], str], p: Problems, key: str, req
 def _check_keys(dicts: Sequence[Mapping], allowed: tuple[str, ...], where: Callable[[int], str], p: Problems,
                 prefix: str = "") -> None:
     aset = set(allowed)
+    structs = {t for t in set(map(type, dicts)) if _is_struct(t)}
+    if structs:  # typed records: their keys were checked on decoding
+        dicts = [d for d in dicts if type(d) not in structs]
     if aset.issuperset(set().union(*dicts)) if dicts else True:
         return  # every key of every record is allowed (one set union, in C)
     for i, d in enumerate(dicts):
@@ -352,7 +373,7 @@ def _record_columns(rec: S.Record, dicts: Sequence[Mapping], where: Callable[[in
             for i, v in enumerate(column_of(dicts, m.name)):
                 if v is None:
                     sub.append({})
-                elif type(v) is dict or isinstance(v, Mapping):
+                elif type(v) is dict or _is_struct(type(v)) or isinstance(v, Mapping):
                     sub.append(v)
                 else:
                     p.add(f"{where(i)}.{path}", f"expected an object with keys {', '.join(m.record.keys)}, got {v!r}")
@@ -364,6 +385,8 @@ def _record_columns(rec: S.Record, dicts: Sequence[Mapping], where: Callable[[in
 
 def _mappings(items: Sequence[Any], where: Callable[[int], str], p: Problems, what: str) -> np.ndarray:
     """Indices of the items that are mappings; a problem for each other one."""
+    if _all_records(items):
+        return np.arange(len(items), dtype=np.int64)
     ok = [i for i, x in enumerate(items) if type(x) is dict or isinstance(x, Mapping)]
     if len(ok) != len(items):
         okset = set(ok)
@@ -406,9 +429,10 @@ def _records_and_codes(items: Sequence[Any], where: Any, p: Problems,
     ok = _mappings(items, where, p, expected)
     okset = set(ok.tolist()) if len(ok) != n else None
     dicts: list[Mapping] = list(items) if okset is None else [items[i] if i in okset else {} for i in range(n)]
-    code = _codes(column_of(dicts, "code"), where, p, "code", required=False)
+    given = column_of(dicts, "code")
+    code = _codes(given, where, p, "code", required=False)
     for i in (ok.tolist() if okset is not None else range(n)):
-        if dicts[i].get("code") is None:
+        if given[i] is None:
             p.add(f"{where(i)}.code", "required: a 12-digit division code")
     where.codes = code
     return dicts, code, okset
@@ -577,12 +601,20 @@ def _gather_year_map(ym: S.YearMap, maps: list, loc: Callable[[int], str], p: Pr
         p.add(f"{loc(i)}.{ym.name}", f"expected an object of year: {ym.field.name}, got {maps[i]!r}")
     if bad:
         maps = [None if i in set(bad) else m for i, m in enumerate(maps)]
-    entries = [(i, y, v) for i, m in enumerate(maps) if m for y, v in m.items()]
+    counts = np.fromiter((len(m) if m else 0 for m in maps), dtype=np.int64, count=len(maps))
+    owner = np.repeat(np.arange(len(maps), dtype=np.int64), counts)
+    keys = list(chain.from_iterable(m for m in maps if m))
+    vals = list(chain.from_iterable(m.values() for m in maps if m))
+    years = np.zeros(len(keys), dtype=np.int64)
+    keep = np.ones(len(keys), dtype=bool)
+    if keys and set(map(type, keys)) == {str}:  # all four-digit years in range: converted as a whole
+        text = "".join(keys)
+        if len(text) == 4 * len(keys) and text.isascii() and text.isdigit():
+            y4 = np.frombuffer(text.encode("ascii"), dtype="S4").astype(np.int64)
+            if ((y4 >= ym.low) & (y4 <= ym.high)).all():
+                years, keys = y4, []
     lo, hi = str(ym.low), str(ym.high)
-    owner = np.fromiter((e[0] for e in entries), dtype=np.int64, count=len(entries))
-    years = np.zeros(len(entries), dtype=np.int64)
-    keep = np.ones(len(entries), dtype=bool)
-    for k, (i, y, _) in enumerate(entries):
+    for k, (i, y) in enumerate(zip(owner.tolist(), keys)):
         if type(y) is str and len(y) == 4 and y.isascii() and y.isdigit() and lo <= y <= hi:
             years[k] = int(y)
             continue
@@ -594,7 +626,6 @@ def _gather_year_map(ym: S.YearMap, maps: list, loc: Callable[[int], str], p: Pr
         except (TypeError, ValueError, OverflowError):
             p.add(f"{loc(i)}.{ym.name}", f"expected a year from {ym.low} to {ym.high} as key, got {y!r}")
             keep[k] = False
-    vals = [e[2] for e in entries]
     keep &= np.fromiter((v is not None for v in vals), dtype=bool, count=len(vals))
     order = np.lexsort((years, owner))
     order = order[keep[order]]

@@ -15,6 +15,7 @@ lookup in numpy, numbers by ``map(str, …)`` / ``map(repr, …)``.
 from __future__ import annotations
 
 import json
+import math
 from itertools import repeat
 from typing import Iterator
 
@@ -35,20 +36,21 @@ def _lookup(table: list[str], index: np.ndarray) -> list[str]:
 
 def _numbers(spec: S.Field, col: np.ndarray, head: str) -> Frags:
     """Fragments of a numeric column: whole counts as integers, quantities as integers when whole
-    (below 2**53) and as ``repr`` otherwise, shares as ``repr``; NaN is missing."""
-    n = len(col)
-    missing = np.isnan(col)
-    out = np.full(n, "", dtype=object)
-    with np.errstate(invalid="ignore"):
-        small = ~missing & (np.abs(col) < 2**53)
-        whole = small & (col == np.floor(col)) if spec.kind != "share" else np.zeros(n, bool)
-    if whole.any():
-        out[whole] = list(map(head.__add__, map(str, col[whole].astype(np.int64).tolist())))
-    rest = ~missing & ~whole
-    if rest.any():  # a count this large is still written whole
-        fmt = (lambda v: str(int(v))) if spec.kind == "count" else repr
-        out[rest] = list(map(head.__add__, map(fmt, col[rest].tolist())))
-    return out.tolist()
+    (below 2**53) and as ``repr`` otherwise, shares as ``repr``; NaN is missing. Each distinct
+    value (by its bits, so ``-0.0`` stays itself) is formatted once and looked up by numpy."""
+    if not len(col):
+        return []
+    bits, inverse = np.unique(np.ascontiguousarray(col, dtype=np.float64).view(np.int64), return_inverse=True)
+    share, count = spec.kind == "share", spec.kind == "count"
+
+    def fmt(v: float) -> str:
+        if v != v:
+            return ""
+        if (not share and abs(v) < 2**53 and v == math.floor(v)) or count:
+            return head + str(int(v))  # (a count this large is still written whole)
+        return head + repr(v)
+
+    return _lookup(list(map(fmt, bits.view(np.float64).tolist())), inverse.reshape(-1))
 
 
 def _field_fragments(spec: S.Field, col: np.ndarray, strings: list[str] | None = None, sep: str = ",") -> Frags:

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Iterator
 
 from . import _columns as C
+from . import _jsonstruct
 from ._errors import Problems, ValidationError
 
 #: Communities turned into columns at a time.
@@ -45,6 +46,12 @@ BATCH = 20_000
 MAX_INFLATE_RATIO = 200
 #: … or this many bytes, whichever is larger.
 MIN_INFLATE_BYTES = 256 * 2**20
+#: Read communities by the fast path (msgspec, when installed) where it can take them.
+USE_FAST = True
+#: Characters of text decoded at a time by the fast path.
+FAST_SPAN = 1 << 25
+#: Spans the fast path may hand back to the guarded reader before it is left for the file.
+FAST_FAILURES = 4
 #: The longest single record (region or community) accepted, in characters.
 MAX_RECORD_CHARS = 64 * 2**20
 
@@ -293,12 +300,66 @@ def read_json(path: str | os.PathLike[str], progress: Any = None) -> C.Store:
         raise ValidationError([(source, f"cannot read: {exc.strerror or exc}")], source=source) from None
 
 
+class _Fast:
+    """The fast path for communities (``_jsonstruct``): a span of whole lines of the buffer, each
+    starting a community, decoded by msgspec into typed records and gathered into columns. A span
+    it cannot take as it is (anything msgspec refuses, a repeated key, any problem) is left where
+    it is for the guarded reader, which reads as many communities; after :data:`FAST_FAILURES`
+    such spans the fast path is left for the rest of the file."""
+
+    def __init__(self) -> None:
+        self.on = USE_FAST and _jsonstruct.AVAILABLE
+        self.failures = 0
+
+    def _fail(self, count: int) -> int:
+        self.failures += 1
+        if self.failures >= FAST_FAILURES:
+            self.on = False
+        return max(1, count)
+
+    def span(self, sc: _Scanner, offset: int) -> "C.Gathered | int":
+        """The gathered communities of the next span (the scanner moved past it), or the number
+        of communities the guarded reader should read."""
+        if sc.ws() != "{":
+            return self._fail(1)
+        if len(sc.buf) - sc.pos < FAST_SPAN:  # refill once (one copy), dropping the text read
+            sc.lines += sc.buf.count("\n", 0, sc.pos)
+            parts, size = [sc.buf[sc.pos:]], len(sc.buf) - sc.pos
+            while size < FAST_SPAN:
+                more = sc.text.read()
+                if not more:
+                    break
+                parts.append(more)
+                size += len(more)
+            sc.buf, sc.pos = "".join(parts), 0
+        cut = sc.buf.rfind("\n{", sc.pos, sc.pos + FAST_SPAN)
+        if cut <= sc.pos:  # the last community, or not one a line: the guarded reader
+            return self._fail(1)
+        body = sc.buf[sc.pos:cut].rstrip(" \t\r\n")
+        if body.endswith(","):
+            body = body[:-1]
+        decoded = _jsonstruct.decode(body)
+        if decoded is None:
+            return self._fail(1)
+        objs, data = decoded
+        del decoded
+        if not _jsonstruct.keys_unique(data, objs):
+            return self._fail(len(objs))
+        scratch = Problems()
+        g = C.gather_communities(objs, scratch, offset=offset)
+        if scratch.items:
+            return self._fail(len(objs))
+        sc.pos += len(body)
+        return g
+
+
 def _read(sc: _Scanner, problems: Problems, source: str, progress: Any) -> C.Store:
     small: dict[str, Any] = {}
     seen: set[str] = set()
     regions: list[Any] = []
     batches: list[C.Gathered] = []
     n_comm = 0
+    fast = _Fast()
     sc.expect("{", "a JSON object with schema, regions and communities")
     if sc.ws() == "}":
         sc.pos += 1
@@ -317,8 +378,26 @@ def _read(sc: _Scanner, problems: Problems, source: str, progress: Any) -> C.Sto
                     sc.pos += 1
                 else:
                     batch: list[Any] = []
+                    first_problem = len(problems.items)
+                    slow = 0  # communities to read by the guarded path before trying the fast one
                     while True:
                         i = (len(regions) if key == "regions" else n_comm + len(batch))
+                        if key == "communities" and fast.on and not slow:
+                            if batch:
+                                batches.append(C.gather_communities(batch, problems, offset=n_comm))
+                                n_comm += len(batch)
+                                batch = []
+                            got = fast.span(sc, n_comm)
+                            if isinstance(got, C.Gathered):
+                                batches.append(got)
+                                n_comm += len(got.code)
+                                if progress is not None:
+                                    progress(n_comm)
+                                if sc.expect(",]", f"',' or ']' after {key}[{n_comm - 1}]") == "]":
+                                    break
+                                continue
+                            slow = got
+                        slow = max(0, slow - 1)
                         v = sc.value(f"{key}[{i}]")
                         if key == "regions":
                             regions.append(v)
@@ -337,6 +416,9 @@ def _read(sc: _Scanner, problems: Problems, source: str, progress: Any) -> C.Sto
                         n_comm += len(batch)
                         if progress is not None:
                             progress(n_comm)
+                    # problems found while decoding (repeated keys …) and gathering, in document
+                    # order, whichever way the communities were batched
+                    C._in_doc_order(problems, first_problem)
                 small.setdefault(key, [])
             else:
                 small[key] = sc.value(key)
