@@ -28,6 +28,7 @@ from typing import Any, Iterator, Mapping
 
 import numpy as np
 
+from ._extras import require
 from . import _columns as C
 from . import _schema as S
 from ._errors import Problems, ValidationError
@@ -36,16 +37,6 @@ from ._vocab import Level
 C_SCALE = 10**10  # the digits below a province
 TABLES = ("regions", "communities", "facilities", "staff", "tasks")
 _LEVELS = [lv.value for lv in Level]
-
-
-def require(module: str, extra: str) -> Any:
-    """Import *module*, or raise an ImportError naming the extra that installs it."""
-    import importlib
-
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        raise ImportError(f"this needs {module}: pip install 'shequ-gov[{extra}]'") from None
 
 
 def _pa() -> Any:

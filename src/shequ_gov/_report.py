@@ -22,6 +22,7 @@ from . import _explain as E
 from . import _writers as W
 from ._codes import SCALE, normalize_code
 from ._dataset import Dataset
+from ._extras import require
 from ._io import atomic_write
 from ._policy import Citation, Policy, Rule
 from ._table import Table
@@ -391,12 +392,12 @@ class Report:
         text columns are dictionary-encoded, numbers are float64 with nulls where a verdict has
         no such number.
         """
-        pa = W._require("pyarrow", "arrow")
+        pa = require("pyarrow", "arrow")
         return pa.Table.from_batches(list(W.arrow_batches(self)), schema=W._arrow_schema())
 
     def to_pandas(self) -> Any:
         """Every verdict as a ``pandas.DataFrame`` (text columns categorical; needs ``shequ-gov[pandas]``)."""
-        W._require("pandas", "pandas")
+        require("pandas", "pandas")
         return self.to_arrow().to_pandas()
 
     def to_parquet(self, path: str | os.PathLike[str]) -> None:
@@ -405,7 +406,7 @@ class Report:
         The rows are those of :meth:`to_arrow`, written a bounded number at a time, with the
         report's :meth:`metadata` (as JSON) under the key ``shequ_gov_report``.
         """
-        W._require("pyarrow", "arrow")
+        require("pyarrow", "arrow")
         import pyarrow.parquet as pq
 
         schema = W._arrow_schema().with_metadata({"shequ_gov_report": json.dumps(self.metadata(), ensure_ascii=False)})

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 import attrs
 import numpy as np
 
+from ._extras import require
 from ._codes import SCALE
 from ._policy import _unit_display
 from ._table import Table
@@ -196,17 +197,8 @@ def _csv_cell(text: str) -> str:
     return _csv_line([text, "x"], "\n")[:-3]
 
 
-def _require(module: str, extra: str) -> Any:
-    import importlib
-
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        raise ImportError(f"this needs {module}: pip install 'shequ-gov[{extra}]'") from None
-
-
 def _arrow_schema() -> Any:
-    pa = _require("pyarrow", "arrow")
+    pa = require("pyarrow", "arrow")
     text = pa.dictionary(pa.int32(), pa.string())
     return pa.schema([("policy", text), ("rule", text), ("code", text), ("status", text),
                       ("measured", pa.float64()), ("required", pa.float64()), ("shortfall", pa.float64()),
@@ -396,7 +388,7 @@ def arrow_batches(report: "Report") -> Iterator[Any]:
     """The verdicts as record batches, a rule at a time. Every text column has one dictionary
     shared by all batches (the policies, the rules, every code once …), so that a Parquet writer
     does not re-encode a new dictionary for every rule."""
-    pa = _require("pyarrow", "arrow")
+    pa = require("pyarrow", "arrow")
     from ._arrow import code_strings
 
     blocks = [b for b in report._blocks if b.included.any()]
