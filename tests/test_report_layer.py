@@ -181,3 +181,13 @@ def test_the_library_leaves_malloc_alone_until_asked(monkeypatch):
     monkeypatch.setattr(_memory, "_DONE", [])
     monkeypatch.setattr(platform, "libc_ver", lambda: ("musl", ""))
     assert sg.reuse_freed_memory() is False and len(calls) == 2
+
+
+@pytest.mark.parametrize("bad", [123, None, ["x"], 1.5])
+def test_a_rule_id_that_is_not_a_string_is_named_as_such(city_report, bad):
+    """verdicts/status/explain with a non-string rule id: a TypeError saying what a rule id is, not a bare one."""
+    code = f"{city_report.verdicts(city_report.rule_ids[0]).codes[0]:012d}"
+    for ask in (lambda: city_report.verdicts(bad), lambda: city_report.status(code, bad),
+                lambda: city_report.explain(code, bad)):
+        with pytest.raises(TypeError, match="a rule id is a string such as"):
+            ask()

@@ -163,6 +163,9 @@ class Report:
                             b.error, tuple(read) if read is not None else None, b.seconds, b.rule_seconds)
 
     def _block(self, rule_id: str) -> Block:
+        if not isinstance(rule_id, str):
+            raise TypeError(f"a rule id is a string such as {next(iter(self._by_rule), 'loudi.grid.size')!r}, "
+                            f"got {type(rule_id).__name__} {rule_id!r:.60}")
         b = self._by_rule.get(rule_id)
         if b is None:
             import difflib
