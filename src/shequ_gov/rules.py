@@ -170,11 +170,39 @@ def compare(measured: Any, required: Any, op: Relation | str) -> Tri:
             v = m >= bound - tol if op is Relation.AT_LEAST else m <= bound + tol
         return Tri._normal(v, ~np.isnan(m))  # (a comparison with NaN is false: v is already false where unknown)
     r = np.broadcast_to(r, m.shape)
+    if m.ndim == 1 and len(m) > _BLOCK:  # a threshold per row over a long column (a child table's records)
+        return _compare_rows(m, r, op)
     missing = np.isnan(m)
     missing |= np.isnan(r)
     with np.errstate(invalid="ignore"):
         v = m >= _slack(r, -1.0) if op is Relation.AT_LEAST else m <= _slack(r, 1.0)
     return Tri._normal(v, ~missing) if m.ndim else Tri(v, ~missing)  # (0-d: numpy scalars, made arrays)
+
+
+#: Rows per block of the columns :func:`compare` and :meth:`ChildInputs.min`/``max`` work through a
+#: block at a time: their temporaries stay in the cache, and no column-sized one is allocated (at a
+#: million communities a float column of a child table is tens of megabytes: fresh pages each time).
+_BLOCK = 1 << 16
+#: Rows per block of a running count (:meth:`ChildInputs._segment_counts`): large blocks, whose
+#: temporaries are a fraction of the count's own array (smaller ones cost more calls than they save).
+_SUM_BLOCK = 1 << 20
+
+
+def _compare_rows(m: np.ndarray, r: np.ndarray, op: Relation) -> Tri:
+    """:func:`compare` of two 1-D columns (the same elementwise arithmetic), a block of rows at a time."""
+    v = np.empty(m.shape, bool)
+    known = np.empty(m.shape, bool)
+    sign = -1.0 if op is Relation.AT_LEAST else 1.0
+    cmp = np.greater_equal if op is Relation.AT_LEAST else np.less_equal
+    with np.errstate(invalid="ignore"):
+        for i in range(0, len(m), _BLOCK):
+            mb, rb = m[i:i + _BLOCK], r[i:i + _BLOCK]
+            cmp(mb, _slack(rb, sign), out=v[i:i + _BLOCK])
+            kb = known[i:i + _BLOCK]
+            np.isnan(mb, out=kb)
+            kb |= np.isnan(rb)
+            np.logical_not(kb, out=kb)
+    return Tri._normal(v, known)
 
 
 def at_least(measured: Any, required: Any, *, unit: str = "", inputs: Mapping | None = None,
@@ -323,11 +351,17 @@ class ChildInputs:
         index = {k: i for i, k in enumerate(table)}
         wanted = sorted({index[k] for k in keys if k in index})
         codes = self._child.cols[column]
-        if len(wanted) <= 6:  # a few keys: one vectorised comparison each beats a table lookup
-            out = np.zeros(len(codes), dtype=bool)
-            for i in wanted:
-                out |= codes == i
-            return out
+        if len(wanted) <= 1:  # one key: one comparison
+            return codes == wanted[0] if wanted else np.zeros(len(codes), dtype=bool)
+        if len(table) <= 64:
+            # each record's key as one bit of a small word, tested against the wanted keys' bits: one pass
+            # over the codes whatever the number of keys, with byte- or word-wide temporaries (the missing
+            # code -1 becomes a shift past the word's width: no bit)
+            dtype = np.uint8 if len(table) <= 8 else np.uint16 if len(table) <= 16 else \
+                np.uint32 if len(table) <= 32 else np.uint64
+            bits = np.left_shift(dtype(1), codes.astype(dtype), dtype=dtype)
+            bits &= dtype(sum(1 << i for i in wanted))
+            return bits.astype(bool)
         lut = np.zeros(len(table) + 1, dtype=bool)  # the last cell is the missing code -1
         lut[wanted] = True
         return lut.take(codes)
@@ -364,7 +398,13 @@ class ChildInputs:
         else:  # one running sum over the whole column (measured faster than cache-sized blocks of it)
             total = np.empty(size + 1, dtype=np.int32 if size < 2**31 else np.int64)
             total[0] = 0
-            np.cumsum(m, out=total[1:])
+            # a million rows at a time: numpy sums the booleans through a cast copy of its input,
+            # which would otherwise be as large as the running sum itself
+            for i in range(0, size, _SUM_BLOCK):
+                run = total[i + 1:i + 1 + _SUM_BLOCK]
+                np.cumsum(m[i:i + _SUM_BLOCK], out=run)
+                if i:
+                    run += total[i]
             out = np.diff(total[self._child.offsets])
         out.setflags(write=False)
         if m is mask and not mask.flags.writeable:
@@ -417,16 +457,26 @@ class ChildInputs:
 
     def _extreme(self, values: np.ndarray, mask: np.ndarray | None, empty: float, ufunc: Any, start: float) -> np.ndarray:
         v = np.asarray(values, dtype=np.float64)
-        nan = np.isnan(v)
-        sel = ~nan if mask is None else (np.asarray(mask, bool) & ~nan)
-        filled = np.where(sel, v, start)
+        m = None if mask is None else np.asarray(mask, bool)
+        nan = np.isnan(v)  # (selected) records whose value is NaN: their community's value is unknown
+        if m is not None:
+            nan &= m
         off = self._child.offsets
         out = np.full(self._n, start)
-        nonempty = off[1:] > off[:-1]
-        if len(filled):  # one reduceat over the non-empty CSR segments (see _presence_bits)
-            out[nonempty] = ufunc.reduceat(filled, off[:-1][nonempty])
+        nonempty = np.flatnonzero(off[1:] > off[:-1])
+        starts = off[nonempty]
+        # one reduceat over the non-empty CSR segments (see _presence_bits), a block of whole segments
+        # at a time: the values with the unselected and NaN ones set to *start* are a block-sized temporary
+        cuts = np.unique(np.searchsorted(starts, np.arange(0, len(v), _BLOCK)))
+        cuts = cuts[cuts < len(starts)]
+        for k0, k1 in zip(cuts.tolist(), [*cuts[1:].tolist(), len(starts)]):
+            a = int(starts[k0])
+            b = int(starts[k1]) if k1 < len(starts) else len(v)
+            filled = v[a:b].copy() if m is None else np.where(m[a:b], v[a:b], start)
+            np.copyto(filled, start, where=nan[a:b])
+            out[nonempty[k0:k1]] = ufunc.reduceat(filled, starts[k0:k1] - a)
+        unknown = self._segment_counts(nan) > 0
         out[out == start] = empty
-        unknown = self._segment_counts(nan if mask is None else (np.asarray(mask, bool) & nan)) > 0
         out[unknown | ~self.known] = np.nan
         return out
 

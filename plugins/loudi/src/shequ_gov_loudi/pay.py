@@ -31,7 +31,7 @@ def base(c: CommunityInputs, p: Parameters) -> Outcome:
     pay = c.staff.column("monthly_pay")
     floor = np.full(len(c.staff), np.nan)
     for roles, name in sorted(ROLE_GROUPS, key=lambda group: p[group[1]]):  # the highest floor is set last
-        floor[c.staff_has_role(*roles)] = p[name]
+        np.copyto(floor, p[name], where=c.staff_has_role(*roles))
     covered = ~np.isnan(floor)
     meets = compare(pay, floor, ">=")
     offending = Tri(covered & meets.is_false, ~covered | meets.known)

@@ -75,7 +75,9 @@ def _members_with_run(flag: np.ndarray, owner: np.ndarray, year: np.ndarray, yea
     """Per staff row: whether some run of *years* consecutive flagged ratings belongs to it."""
     rows = np.flatnonzero(flag)
     long_enough = run_lengths(owner[rows], year[rows]) >= years
-    return np.bincount(owner[rows][long_enough], minlength=n_staff) > 0
+    out = np.zeros(n_staff, dtype=bool)  # (a mask, not a count per member: a byte per row)
+    out[owner[rows][long_enough]] = True
+    return out
 
 
 def run_lengths(owner: np.ndarray, year: np.ndarray) -> np.ndarray:
