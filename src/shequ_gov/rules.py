@@ -459,24 +459,23 @@ class ChildInputs:
 
     def _extreme(self, values: np.ndarray, mask: np.ndarray | None, empty: float, ufunc: Any, start: float) -> np.ndarray:
         v = np.asarray(values, dtype=np.float64)
-        m = None if mask is None else np.asarray(mask, bool)
         nan = np.isnan(v)  # (selected) records whose value is NaN: their community's value is unknown
-        if m is not None:
+        keep = ~nan  # records whose value is folded in: selected and not NaN
+        if mask is not None:
+            m = np.asarray(mask, bool)
+            keep &= m
             nan &= m
-        off = self._child.offsets
+        owner = self._child.owner
         out = np.full(self._n, start)
-        nonempty = np.flatnonzero(off[1:] > off[:-1])
-        starts = off[nonempty]
-        # one reduceat over the non-empty CSR segments (see _presence_bits), a block of whole segments
-        # at a time: the values with the unselected and NaN ones set to *start* are a block-sized temporary
-        cuts = np.unique(np.searchsorted(starts, np.arange(0, len(v), _BLOCK)))
-        cuts = cuts[cuts < len(starts)]
-        for k0, k1 in zip(cuts.tolist(), [*cuts[1:].tolist(), len(starts)]):
-            a = int(starts[k0])
-            b = int(starts[k1]) if k1 < len(starts) else len(v)
-            filled = v[a:b].copy() if m is None else np.where(m[a:b], v[a:b], start)
-            np.copyto(filled, start, where=nan[a:b])
-            out[nonempty[k0:k1]] = ufunc.reduceat(filled, starts[k0:k1] - a)
+        # each record's value folded into its community's, in record order (unbuffered ufunc.at: what
+        # reduceat over the CSR segments gives, without its cost per segment); where some records are
+        # left out, a block at a time over the kept ones (block-sized index and value temporaries)
+        if keep.all():
+            ufunc.at(out, owner, v)
+        else:
+            for i in range(0, len(v), _BLOCK):
+                rows = np.flatnonzero(keep[i:i + _BLOCK])
+                ufunc.at(out, owner[i:i + _BLOCK][rows], v[i:i + _BLOCK][rows])
         unknown = self._segment_counts(nan) > 0
         out[out == start] = empty
         out[unknown | ~self.known] = np.nan

@@ -29,9 +29,11 @@ def base(c: CommunityInputs, p: Parameters) -> Outcome:
     surely offends. ``monthly_pay`` is read as the base pay (基本报酬).
     """
     pay = c.staff.column("monthly_pay")
-    floor = np.full(len(c.staff), np.nan)
-    for roles, name in sorted(ROLE_GROUPS, key=lambda group: p[group[1]]):  # the highest floor is set last
-        np.copyto(floor, p[name], where=c.staff_has_role(*roles))
+    groups = sorted(ROLE_GROUPS, key=lambda group: p[group[1]])  # by floor, the lowest first
+    held = np.zeros(len(c.staff), np.uint8)  # per member: 1 + the position of the highest group held, 0 none
+    for k, (roles, _name) in enumerate(groups, 1):
+        np.maximum(held, c.staff_has_role(*roles) * np.uint8(k), out=held)
+    floor = np.array([np.nan, *(p[name] for _roles, name in groups)])[held]
     covered = ~np.isnan(floor)
     meets = compare(pay, floor, ">=")
     offending = Tri(covered & meets.is_false, ~covered | meets.known)
