@@ -359,7 +359,7 @@ class ChildInputs:
             # code -1 becomes a shift past the word's width: no bit)
             dtype = np.uint8 if len(table) <= 8 else np.uint16 if len(table) <= 16 else \
                 np.uint32 if len(table) <= 32 else np.uint64
-            bits = np.left_shift(dtype(1), codes.astype(dtype), dtype=dtype)
+            bits = np.left_shift(dtype(1), codes, dtype=dtype, casting="unsafe")
             bits &= dtype(sum(1 << i for i in wanted))
             return bits.astype(bool)
         lut = np.zeros(len(table) + 1, dtype=bool)  # the last cell is the missing code -1
@@ -507,9 +507,11 @@ class ChildInputs:
         return ~self.any(t)
 
     def _presence_bits(self, column: str, mask: np.ndarray | None = None) -> np.ndarray | None:
-        """Per community, a 64-bit mask of the keys its records (matching *mask*) have; None beyond 64 keys.
+        """Per community, a bit mask of the keys its records (matching *mask*) have; None beyond 64 keys.
 
-        One ``bitwise_or.reduceat`` over the records, which are grouped by community.
+        One ``bitwise_or.reduceat`` over the records, which are grouped by community. The masks are
+        of the smallest unsigned type with a bit per key (two bytes for 16 keys, not eight: the
+        tables of a million communities are cached for the evaluation).
         """
         if len(self.key_names(column)) > 64:
             return None
@@ -519,19 +521,18 @@ class ChildInputs:
         k = len(self.key_names(column))
         dtype = np.uint8 if k <= 8 else np.uint16 if k <= 16 else np.uint32 if k <= 32 else np.uint64
         codes = self._child.cols[column]
-        bit = np.left_shift(dtype(1), codes.astype(dtype, copy=False), dtype=dtype)
+        bit = np.left_shift(dtype(1), codes, dtype=dtype, casting="unsafe")  # (the missing code -1: no bit)
         if mask is not None:
             bit[~np.asarray(mask, bool)] = 0
         off = self._child.offsets
         if not self._n:
-            return np.zeros(0, np.uint64)
+            return np.zeros(0, dtype)
         out = np.zeros(self._n, dtype)
         nonempty = off[1:] > off[:-1]
         if len(bit):
             # records are grouped by community: reducing from each non-empty segment's start to the
             # next one's covers exactly that segment (empty segments in between hold no records)
             out[nonempty] = np.bitwise_or.reduceat(bit, off[:-1][nonempty])
-        out = out.astype(np.uint64)
         if key is not None:
             self._cache[key] = out
         return out
@@ -569,7 +570,7 @@ class ChildInputs:
             for k in dict.fromkeys(keys):
                 if k in index:
                     want |= 1 << index[k]
-            out = _popcount(bits & np.uint64(want)).astype(np.float64)
+            out = _popcount(bits & bits.dtype.type(want)).astype(np.float64)
         out[~self.known] = np.nan
         return out
 
@@ -587,7 +588,7 @@ class ChildInputs:
             if i is None:
                 cols.append(np.zeros(self._n, bool))
             elif bits is not None:
-                cols.append((bits >> np.uint64(i)) & np.uint64(1) == 1)
+                cols.append((bits >> bits.dtype.type(i)) & bits.dtype.type(1) == 1)
             else:
                 cols.append(self._segment_counts(self._child.cols[column] == i) > 0)
         return np.column_stack(cols) if cols else np.zeros((self._n, 0), bool)
@@ -983,11 +984,11 @@ def _contiguous(of_row: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray] | N
 
 
 def _popcount(bits: np.ndarray) -> np.ndarray:
-    """Number of set bits of each uint64."""
+    """Number of set bits of each element of an unsigned integer array."""
     if hasattr(np, "bitwise_count"):  # numpy ≥ 2.0
         return np.bitwise_count(bits)
     table = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
-    return table[bits.view(np.uint8).reshape(-1, 8)].sum(axis=1)
+    return table[bits.view(np.uint8).reshape(len(bits), -1)].sum(axis=1)
 
 
 #: The former name of :class:`CommunityInputs`.
