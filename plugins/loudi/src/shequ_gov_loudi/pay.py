@@ -33,9 +33,16 @@ def base(c: CommunityInputs, p: Parameters) -> Outcome:
     held = np.zeros(len(c.staff), np.uint8)  # per member: 1 + the position of the highest group held, 0 none
     for k, (roles, _name) in enumerate(groups, 1):
         np.maximum(held, c.staff_has_role(*roles) * np.uint8(k), out=held)
-    floor = np.array([np.nan, *(p[name] for _roles, name in groups)])[held]
-    covered = ~np.isnan(floor)
-    meets = compare(pay, floor, ">=")
+    floors = np.array([np.nan, *(p[name] for _roles, name in groups)])
+    covered = ~np.isnan(floors)[held]
+    # each member's pay against the floor of their group: one comparison of the pay column per floor,
+    # not a column of floors (at a million communities a float column of the staff is 36 MB)
+    value, known = np.zeros(len(c.staff), bool), np.zeros(len(c.staff), bool)
+    for k in range(1, len(floors)):
+        reaches, in_group = compare(pay, floors[k], ">="), held == k
+        value |= in_group & reaches.value
+        known |= in_group & reaches.known
+    meets = Tri(value, known)
     offending = Tri(covered & meets.is_false, ~covered | meets.known)
     return no_violations("staff", offending, c.staff, inputs={
         "committee members covered / 两委成员人数": (c.staff.count(covered), ""),
