@@ -382,12 +382,15 @@ def _smallest(a: np.ndarray, memo: dict[Any, Any]) -> np.ndarray:
     with np.errstate(over="ignore", invalid="ignore"):
         if np.count_nonzero(head.astype(np.float32) != head) == np.count_nonzero(np.isnan(head)):
             small = a.astype(np.float32)
-            # exact where the only unequal elements are the NaNs (NaN != NaN)
-            if np.count_nonzero(small != a) == np.count_nonzero(np.isnan(a)):
+            # exact where the only unequal elements are the NaNs (NaN != NaN; the cast keeps NaN-ness,
+            # so they are counted in the half-width copy)
+            if np.count_nonzero(small != a) == np.count_nonzero(np.isnan(small)):
                 out = small
     # equal columns are kept once: a checksum, then an exact comparison of the bits
     raw = out.view(np.uint32 if out.dtype == np.float32 else np.uint64)
-    key = ("same", out.dtype.char, len(out), int(np.add.reduce(raw, dtype=np.uint64)))
+    # (an even-length float32 column summed as 64-bit words: no cast of each word)
+    words = out.view(np.uint64) if out.dtype == np.float32 and len(out) % 2 == 0 else raw
+    key = ("same", out.dtype.char, len(out), int(np.add.reduce(words, dtype=np.uint64)))
     kept = memo.setdefault(key, [])
     for other in kept:
         if np.array_equal(other.view(raw.dtype), raw):
