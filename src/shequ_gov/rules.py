@@ -398,16 +398,21 @@ class ChildInputs:
         else:  # a running sum, read at the CSR offsets (measured faster than cache-sized blocks of it)
             off = self._child.offsets
             dtype = np.int32 if size < 2**31 else np.int64
-            out = np.empty(self._n, dtype=dtype)
-            # over a million rows' whole communities at a time: numpy sums the booleans through a cast
-            # copy of its input, and a running sum of the whole column would be a column-sized array
-            cuts = np.unique(np.r_[0, np.searchsorted(off, np.arange(_SUM_BLOCK, size, _SUM_BLOCK)), self._n])
-            for c0, c1 in zip(cuts[:-1].tolist(), cuts[1:].tolist()):
-                a, b = int(off[c0]), int(off[c1])
-                total = np.empty(b - a + 1, dtype=dtype)
+            if size <= _SUM_BLOCK:
+                total = np.empty(size + 1, dtype=dtype)
                 total[0] = 0
-                np.cumsum(m[a:b], out=total[1:])
-                out[c0:c1] = np.diff(total[off[c0:c1 + 1] - a])
+                np.cumsum(m, out=total[1:])
+                out = np.diff(total[off])
+            else:  # over a million rows' whole communities at a time: numpy sums the booleans through a
+                # cast copy of its input, and a running sum of the whole column would be column-sized
+                out = np.empty(self._n, dtype=dtype)
+                cuts = np.unique(np.r_[0, np.searchsorted(off, np.arange(_SUM_BLOCK, size, _SUM_BLOCK)), self._n])
+                for c0, c1 in zip(cuts[:-1].tolist(), cuts[1:].tolist()):
+                    a, b = int(off[c0]), int(off[c1])
+                    total = np.empty(b - a + 1, dtype=dtype)
+                    total[0] = 0
+                    np.cumsum(m[a:b], out=total[1:])
+                    out[c0:c1] = np.diff(total[off[c0:c1 + 1] - a])
         out.setflags(write=False)
         if m is mask and not mask.flags.writeable:
             try:  # the entry goes with the mask (or with the evaluation's caches, see CommunityInputs.release)
