@@ -821,7 +821,7 @@ def concat_gathered(parts: list[Gathered]) -> Gathered:
             for k, v in t["cols"].items():
                 cols[k].append(v)
         children[name] = {"owner": np.concatenate(owners),
-                          "cols": {k: (np.concatenate(v) if isinstance(v[0], np.ndarray) else list(chain.from_iterable(v)))
+                          "cols": {k: (np.concatenate(v) if isinstance(v[0], np.ndarray) else _concat_keys(v))
                                    for k, v in cols.items()}}
     # year maps refer to rows of their child table: shift by the child rows of earlier batches
     for ch in S.CHILDREN.values():
@@ -837,6 +837,22 @@ def concat_gathered(parts: list[Gathered]) -> Gathered:
                     {k: np.concatenate([g.known[k] for g in parts]) for k in first.known}, children,
                     _Batched([g.where for g in parts], rows))
 
+
+
+def _concat_keys(parts: list[Any]) -> Any:
+    """Key columns of batches (lists of strings, or :class:`Interned` from a columnar reader) as one:
+    a list when every batch is one, else one Interned column over the union of the strings."""
+    if not any(isinstance(v, Interned) for v in parts):
+        return list(chain.from_iterable(parts))
+    index: dict[str, int] = {}
+    codes = []
+    for v in parts:
+        if isinstance(v, Interned):
+            lut = np.fromiter((index.setdefault(k, len(index)) for k in v.strings), np.int32, len(v.strings))
+            codes.append(lut[v.codes] if len(v.codes) else np.zeros(0, np.int32))
+        else:
+            codes.append(np.fromiter((index.setdefault(k, len(index)) for k in v), np.int32, len(v)))
+    return Interned(list(index), np.concatenate(codes))
 
 class _Batched:
     """The locator of a table gathered in batches: row *i* named by its batch's locator."""
