@@ -419,7 +419,7 @@ class Report:
             # rule); no column statistics (they cost as much as the rest of the writing)
             with pq.ParquetWriter(f, schema, use_dictionary=[n for n in schema.names if n != "code"],
                                   write_statistics=False, write_batch_size=1 << 16) as w:
-                for batch in W.arrow_batches(self):
+                for batch in W.prefetched(W.arrow_batches(self)):  # built while the last one is written
                     w.write_batch(batch)
 
         atomic_write(path, emit)

@@ -384,6 +384,52 @@ def excel_chunks(report: "Report", zh_status: bool) -> Iterator[str]:
 
 
 # --- columnar exports ---------------------------------------------------------------------------
+def prefetched(items: Iterable[Any], depth: int = 2) -> Iterator[Any]:
+    """*items*, produced on a thread up to *depth* ahead of the consumer: building record batches
+    (numpy) and encoding them (a Parquet writer, which releases the GIL) then overlap on two cores.
+    An exception raised while producing is raised to the consumer; a consumer that stops early stops
+    the producer."""
+    import queue
+    import threading
+
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    end = object()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        q.put((item, None), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            q.put((end, None))
+        except BaseException as exc:  # handed to the consumer
+            q.put((end, exc))
+
+    worker = threading.Thread(target=produce, name="shequ-gov-prefetch", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item, exc = q.get()
+            if item is end:
+                if exc is not None:
+                    raise exc
+                return
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():  # unblock a producer waiting on a full queue
+            try:
+                q.get_nowait()
+            except queue.Empty:
+                worker.join(0.05)
+
+
 def arrow_batches(report: "Report") -> Iterator[Any]:
     """The verdicts as record batches, a rule at a time. Every text column has one dictionary
     shared by all batches (the policies, the rules, every code once …), so that a Parquet writer
