@@ -2,7 +2,8 @@
 
 The document is never built as Python objects at once: the top-level object is scanned by hand
 and the ``regions`` and ``communities`` arrays are decoded one element at a time with the standard
-library's C decoder (``JSONDecoder.raw_decode``) from a text buffer refilled in chunks. Every
+library's C decoder (``JSONDecoder.raw_decode``) from a text buffer refilled in chunks; spans of
+communities written one a line go to a fast path instead (:class:`_Fast`). Every
 :data:`BATCH` communities are turned into columns (``_columns.gather_communities``) and dropped,
 so memory holds the columns plus one batch; the garbage collector is paused while reading (the
 decoded objects have no cycles and are freed by reference counting).
@@ -333,11 +334,12 @@ def read_json(path: str | os.PathLike[str], progress: Any = None) -> C.Store:
 
 
 class _Fast:
-    """The fast path for communities (``_jsonstruct``): a span of whole lines of the buffer, each
-    starting a community, decoded by msgspec into typed records and gathered into columns. A span
-    it cannot take as it is (anything msgspec refuses, a repeated key, any problem) is left where
-    it is for the guarded reader, which reads as many communities; after :data:`FAST_FAILURES`
-    such spans the fast path is left for the rest of the file."""
+    """The fast path for communities: a span of whole lines, each starting a community, parsed by
+    pyarrow into columns (``_jsonarrow``, for spans of at least ``MIN_BYTES``) or decoded by msgspec
+    into typed records (``_jsonstruct``) and gathered into columns. A span it cannot take as it is
+    (anything the parser refuses, a repeated key, any problem) is left where it is for the guarded
+    reader, which reads as many communities; after :data:`FAST_FAILURES` such spans the fast path
+    is left for the rest of the file."""
 
     def __init__(self) -> None:
         self.on = USE_FAST and (_jsonstruct.AVAILABLE or _jsonarrow.available())
