@@ -25,6 +25,7 @@ without paying for the import).
 from __future__ import annotations
 
 import functools
+import importlib
 from typing import Any
 
 import numpy as np
@@ -40,23 +41,16 @@ MIN_BYTES = 1 << 22
 @functools.cache
 def available() -> bool:
     try:
-        import pyarrow.compute  # noqa: F401
-        import pyarrow.json  # noqa: F401
+        for name in ("pyarrow.compute", "pyarrow.json"):
+            importlib.import_module(name)
     except ImportError:
         return False
     return True
 
 
 def _plain(pa: Any, f: S.Field) -> Any:
-    if f.kind in S.NUMERIC_KINDS:
-        return pa.float64()
-    if f.kind == "bool":
-        return pa.bool_()
-    if f.kind == "int":
-        return pa.int64()
-    if f.kind == "keyset":
-        return pa.list_(pa.string())
-    return pa.string()
+    return {"number": pa.float64(), "boolean": pa.bool_(), "integer": pa.int64(), "strings": pa.list_(pa.string()),
+            "string": pa.string()}[f.plain]
 
 
 def _struct(pa: Any, rec: S.Record) -> Any:

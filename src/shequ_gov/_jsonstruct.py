@@ -26,19 +26,8 @@ try:
 except ImportError:  # pragma: no cover - exercised by the fallback tests through AVAILABLE
     msgspec = None  # type: ignore[assignment]
 
-_NUMERIC = S.NUMERIC_KINDS
-
-
 def _plain_type(f: S.Field) -> Any:
-    if f.kind in _NUMERIC:
-        return float
-    if f.kind == "bool":
-        return bool
-    if f.kind == "int":
-        return int
-    if f.kind == "keyset":
-        return list[str]
-    return str
+    return {"number": float, "boolean": bool, "integer": int, "strings": list[str], "string": str}[f.plain]
 
 
 def _struct(rec: S.Record) -> Any:
