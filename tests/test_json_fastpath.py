@@ -240,3 +240,19 @@ def test_invalid_utf8_is_named_by_its_byte_whichever_path_met_it(engine, at, tmp
     (tmp_path / "u.json").write_bytes(bad)
     problems, _ = read_both(tmp_path / "u.json", monkeypatch, engine)
     assert len(problems) == 1 and f"near byte {pos:,}" in problems[0][1]
+
+
+def test_reads_and_writes_without_pyarrow(tmp_path):
+    """Without pyarrow (hidden from the import) the fast paths that would use it step aside: the
+    writer joins Python lists, the reader takes msgspec or the guarded path; same bytes, same dataset."""
+    ds = synth.generate(300, seed=4)
+    ds.write(tmp_path / "ref.json")
+    code = ("import sys; sys.modules['pyarrow'] = None\n"
+            "import shequ_gov as sg\nfrom shequ_gov import _jsonarrow, _jsonfast, _jsonread, synth\n"
+            "_jsonfast.ARROW_MIN_COMMUNITIES = 0; _jsonarrow.MIN_BYTES = 0; _jsonread.FAST_SPAN = 20000\n"
+            "assert not _jsonarrow.available()\n"
+            f"ds = synth.generate(300, seed=4); ds.write({str(tmp_path / 'd.json')!r})\n"
+            f"print(sg.Dataset.read({str(tmp_path / 'd.json')!r}).fingerprint())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ds.fingerprint()
+    assert (tmp_path / "d.json").read_bytes() == (tmp_path / "ref.json").read_bytes()
