@@ -68,3 +68,101 @@ def test_few_numbers_read_as_the_column_path_reads_them(value, monkeypatch: pyte
     few = read()
     monkeypatch.setattr(_columns, "_FEW_VALUES", 0)  # every column through the whole-column path
     assert read() == few
+
+
+def _stripped(communities: int, seed: int) -> dict:
+    """A synthetic document with some fields and list items left out at random (unknown inputs)."""
+    import random
+
+    rng = random.Random(seed)
+    doc = sg.synth.generate(communities, seed=seed).to_dict()
+    keep = {"code", "name", "level", "parent", "schema", "regions", "communities", "kind", "roles", "key"}
+
+    def strip(obj: object) -> None:
+        if isinstance(obj, dict):
+            for k in list(obj):
+                if k not in keep and rng.random() < 0.2:
+                    del obj[k]
+                else:
+                    strip(obj[k])
+        elif isinstance(obj, list):
+            for x in obj:
+                strip(x)
+
+    strip(doc)
+    return doc
+
+
+_SMALL_DOCS = [(1, 0), (1, 5), (3, 2), (9, 4)]
+
+
+@pytest.mark.parametrize("communities,seed", _SMALL_DOCS)
+@pytest.mark.parametrize("stripped", [False, True])
+@pytest.mark.parametrize("mode", ["what-if", "jurisdiction"])
+def test_few_records_aggregated_as_the_array_path_aggregates_them(communities: int, seed: int, stripped: bool,
+                                                                  mode: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from shequ_gov import rules
+
+    doc = _stripped(communities, seed) if stripped else sg.synth.generate(communities, seed=seed).to_dict()
+
+    def written() -> str:
+        report = sg.evaluate(sg.Dataset.from_dict(doc), None, as_of="2024-06-30", mode=mode)
+        return report.to_json() + report.to_csv()
+
+    few = written()
+    monkeypatch.setattr(rules, "_FEW_RECORDS", -1)  # every aggregate through the array paths
+    assert written() == few
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_few_segment_counts_match_the_running_sum(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    from shequ_gov import rules
+
+    rng = np.random.default_rng(seed)
+    c = rules.CommunityInputs(sg.synth.generate(5, seed=seed)._st)
+    for child in (c.facilities, c.staff, c.tasks, c.plaques):
+        masks = [rng.random(len(child)) < p for p in (0.0, 0.03, 0.5, 0.97, 1.0)]
+        few = [child._segment_counts(m) for m in masks]
+        monkeypatch.setattr(rules, "_FEW_RECORDS", -1)
+        whole = [child._segment_counts(m) for m in masks]
+        monkeypatch.undo()
+        for a, b in zip(few, whole):
+            assert a.tolist() == b.tolist()
+    sel = rng.random(c.n) < 0.5
+    for level in ("province", "city", "district", "street"):
+        r = c.regions(level)
+        few = r.count(sel)
+        monkeypatch.setattr(rules, "_FEW_RECORDS", -1)
+        assert r.count(sel).tobytes() == few.tobytes()
+        monkeypatch.undo()
+
+
+def test_views_are_shallow_copies() -> None:
+    import copy
+
+    from shequ_gov import rules
+
+    c = rules.CommunityInputs(sg.synth.generate(2, seed=1)._st)
+    view = c.with_selection(Tri.false(c.n))
+    assert type(view) is type(c) and view is not c
+    assert view.__dict__.keys() == copy.copy(c).__dict__.keys()
+    assert all(view.__dict__[k] is c.__dict__[k] for k in c.__dict__ if k != "_selected")
+    assert c._selected is None and view.selected.states() == ["false", "false"]
+    regions = view.regions("district")
+    assert regions._inputs is view and c.regions("district")._inputs is c
+
+
+def test_area_codes_memo_gives_the_parsed_types() -> None:
+    from shequ_gov import rules
+
+    c = rules.CommunityInputs(sg.synth.generate(9, seed=4)._st)
+    for types in (("urban", "central_urban"), (sg.AreaType.RURAL,), ("township", "rural", "urban")):
+        t = c.area_is(*types)
+        fresh = rules.CommunityInputs(c._st)
+        rules._AREA_CODES.clear()
+        u = fresh.area_is(*types)
+        assert t.states() == u.states()
+    with pytest.raises(ValueError):
+        c.area_is("suburb")
+    with pytest.raises(ValueError):
+        c.area_is(["urban"])  # unhashable: still the parser's error

@@ -136,6 +136,14 @@ def run_policies(dataset: Dataset, pols: list[Policy], day: dt.date, mode: str, 
     return blocks
 
 
+def _any(mask: np.ndarray, masks: dict[Any, Any]) -> bool:
+    """``mask.any()``, once per applicability mask and evaluation (the rules sharing a mask share it)."""
+    hit = masks.get(("any", id(mask)))
+    if hit is None or hit[0] is not mask:  # (the mask is kept with the answer: its id is not reused meanwhile)
+        hit = masks[("any", id(mask))] = (mask, bool(mask.any()))
+    return hit[1]
+
+
 def _shared(masks: dict[Any, Any], key: Any, make: Any) -> Any:
     """*make()*, once per *key* and evaluation (read-only: the blocks of several rules hold it)."""
     hit = masks.get(key)
@@ -180,7 +188,7 @@ def _run(rule: Rule, pol: Policy, inputs: CommunityInputs, st: Any, day: dt.date
     rule_s = 0.0
     missing_params = [name for name in rule.parameters if params[name] is None]
     read: tuple[str, ...] | None = None
-    if rule.in_force(day) and not missing_params and applicable.any():
+    if rule.in_force(day) and not missing_params and _any(applicable, masks):
         c = inputs
         if level is not Level.COMMUNITY:  # the rule's selection is an input of its own, not shared state
             sel = _shared(masks, ("selected", id(in_scope_c), area_types),

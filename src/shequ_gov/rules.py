@@ -19,7 +19,6 @@ unknown into PASS; the engine reports it as UNKNOWN.
 
 from __future__ import annotations
 
-import copy
 import weakref
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -352,8 +351,10 @@ class ChildInputs:
             return hit[1]
         m = np.asarray(mask, dtype=bool)
         size = len(m)
-        k = np.count_nonzero(m)
-        if k == 0:
+        k = np.count_nonzero(m) if size > _FEW_RECORDS else -1
+        if k < 0:  # a few records (a single-community request): their owners counted, no running sum
+            out = np.bincount(self._child.owner[m], minlength=self._n)
+        elif k == 0:
             out = np.zeros(self._n, dtype=np.int64)
         elif k == size:
             out = self.lengths()
@@ -599,7 +600,7 @@ class CommunityInputs:
         """The same inputs (sharing their cache) with *selected* as :attr:`selected`; ``self`` is unchanged."""
         if len(selected) != self.n:
             raise ValueError(f"a selection of {len(selected)} communities for {self.n}")
-        view = copy.copy(self)
+        view = _shallow_copy(self)
         view._selected = selected
         return view
 
@@ -638,7 +639,14 @@ class CommunityInputs:
 
     def area_is(self, *types: AreaType | str) -> Tri:
         """Whether each community's area type is one of *types* (unknown where it is missing)."""
-        codes = tuple(sorted(AREA_TYPES.index(AreaType.parse(t).value) for t in types))
+        try:  # the codes of a set of area types, worked out once (rules ask with the same few sets)
+            codes = _AREA_CODES.get(types)
+        except TypeError:  # an unhashable argument: parsed below, which says what is wrong with it
+            codes = None
+        if codes is None:
+            codes = tuple(sorted(AREA_TYPES.index(AreaType.parse(t).value) for t in types))
+            if len(_AREA_CODES) < 256:
+                _AREA_CODES[types] = codes
 
         def make() -> Tri:
             lut = np.zeros(len(AREA_TYPES) + 1, dtype=bool)  # the last cell is the missing code -1
@@ -782,7 +790,7 @@ class CommunityInputs:
         lv = Level.parse(level)
         regions = self._cached(("regions", lv), lambda: RegionInputs(self, lv))
         if regions._inputs is not self:  # the view of this rule's selection (see with_selection)
-            regions = copy.copy(regions)
+            regions = _shallow_copy(regions)
             regions._inputs = self
         return regions
 
@@ -820,6 +828,9 @@ class RegionInputs:
 
     def _sum(self, weights: np.ndarray) -> np.ndarray:
         """Per region: the sum of a per-community array over the communities inside it."""
+        if len(weights) <= _FEW_RECORDS and isinstance(weights, np.ndarray) and weights.dtype == bool:
+            # a few communities: the general path below (exact for counts), cheaper than a running sum
+            weights = weights.astype(np.float64)
         if self._bounds is not None and isinstance(weights, np.ndarray) and weights.dtype == bool:
             # communities are in code order, so each region's are one run of rows: a count is the
             # difference of one running sum at the runs' ends
@@ -911,6 +922,14 @@ class RegionInputs:
         return Tri(~n_false & ~n_unknown, n_false | ~n_unknown)
 
 
+def _shallow_copy(obj: Any) -> Any:
+    """What ``copy.copy`` gives for the inputs' classes (plain attributes in ``__dict__``), without its
+    protocol lookups: a view is made per region-level rule."""
+    out = object.__new__(type(obj))
+    out.__dict__.update(obj.__dict__)
+    return out
+
+
 def _contiguous(of_row: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray] | None:
     """Where the rows of each of *n* groups form one run (rows in code order, -1: in no group):
     each group's run as ``(start, stop)`` arrays (empty runs for groups with no row); else None."""
@@ -941,6 +960,13 @@ def _popcount(bits: np.ndarray) -> np.ndarray:
 
 #: The former name of :class:`CommunityInputs`.
 Inputs = CommunityInputs
+
+#: Up to this many records (or communities) aggregates count the owners of the true ones, where numpy's
+#: fixed cost per call exceeds the work (a single-community request); the results are the same.
+_FEW_RECORDS = 64
+
+#: :meth:`CommunityInputs.area_is`'s area type codes, by the types asked for.
+_AREA_CODES: dict[tuple[Any, ...], tuple[int, ...]] = {}
 
 _COMMUNITY_SPECS = dict(S.COMMUNITY_COLUMNS)
 _NUMERIC = [p for p, f in S.COMMUNITY_COLUMNS if f.kind in ("count", "quantity", "share")]
