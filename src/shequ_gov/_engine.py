@@ -449,7 +449,10 @@ def _check_outcome(o: Any, n: int, rule: Rule, inputs: Inputs) -> None:
     for label, pair in list(inputs_.items()):
         if not (isinstance(label, str) and isinstance(pair, tuple) and len(pair) == 2 and isinstance(pair[1], str)):
             raise TypeError(f"{where} inputs[{label!r}] = {type(pair).__name__}, expected (values, unit)")
-        a = _numbers(pair[0], n, where, f"inputs[{label!r}]", finite=False)
+        a = pair[0]
+        if type(a) is np.ndarray and a.dtype == _F8 and (a.shape == shape or a.shape == ()):
+            continue  # already what _numbers gives for an input (the usual case): no call
+        a = _numbers(a, n, where, f"inputs[{label!r}]", finite=False)
         if a is not pair[0]:
             inputs_[label] = (a, pair[1])
     for table, mask in o.violations.items():
@@ -486,7 +489,7 @@ def _numbers(v: Any, n: int, where: str, name: str, finite: bool = True) -> np.n
     if not finite or not a.size:
         return a
     if a.size <= _FEW_NUMBERS:  # a few numbers: compared one by one (NaN compares false, as fmax/fmin skip it)
-        if any(x > _LIMIT or x < -_LIMIT for x in a.reshape(-1).tolist()):
+        if any(x > _LIMIT or x < -_LIMIT for x in (a.tolist() if a.ndim == 1 else (a.item(),))):
             raise ValueError(f"{where} {name} an infinite or out-of-range value; use NaN for an unknown value")
         return a
     flat = a.reshape(-1)

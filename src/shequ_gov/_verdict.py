@@ -206,7 +206,7 @@ class Outcome:
         self.measured = measured
         self.required = required
         self.unit = unit
-        self.op = Relation.parse(op)
+        self.op = op if type(op) is Relation else Relation.parse(op)
         self.inputs = dict(inputs or {})
         self.violations = dict(violations or {})
         self.indicator = indicator

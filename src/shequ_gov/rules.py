@@ -153,10 +153,11 @@ def compare(measured: Any, required: Any, op: Relation | str) -> Tri:
     Either side may be a :class:`Range`: the comparison is then known where every value in the
     range gives the same answer.
     """
-    op = Relation.parse(op)
+    op = op if type(op) is Relation else Relation.parse(op)
     if not op.compares:
         raise ValueError(f"compare() takes '>=' or '<=', not {op.value!r}")
-    if isinstance(measured, Range) or isinstance(required, Range) or isinstance(required, Mapping):
+    if isinstance(measured, Range) or isinstance(required, Range) or (
+            type(required) not in _PLAIN and isinstance(required, Mapping)):
         return _compare_bounds(measured, required, op)
     m = np.asarray(measured, dtype=np.float64)
     r = np.asarray(required, dtype=np.float64)
@@ -168,12 +169,17 @@ def compare(measured: Any, required: Any, op: Relation | str) -> Tri:
         with np.errstate(invalid="ignore"):
             v = m >= bound - tol if op is Relation.AT_LEAST else m <= bound + tol
         return Tri._normal(v, ~np.isnan(m))  # (a comparison with NaN is false: v is already false where unknown)
-    r = np.broadcast_to(r, m.shape)
+    if r.shape != m.shape:
+        r = np.broadcast_to(r, m.shape)
     missing = np.isnan(m)
     missing |= np.isnan(r)
     with np.errstate(invalid="ignore"):
         v = m >= _slack(r, -1.0) if op is Relation.AT_LEAST else m <= _slack(r, 1.0)
     return Tri._normal(v, ~missing) if m.ndim else Tri(v, ~missing)  # (0-d: numpy scalars, made arrays)
+
+
+#: Types of a side of a comparison that are surely not a parameter keyed by a category (a Mapping).
+_PLAIN = (float, int, np.ndarray, np.float64)
 
 
 def at_least(measured: Any, required: Any, *, unit: str = "", inputs: Mapping | None = None,
