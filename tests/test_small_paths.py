@@ -166,3 +166,25 @@ def test_area_codes_memo_gives_the_parsed_types() -> None:
         c.area_is("suburb")
     with pytest.raises(ValueError):
         c.area_is(["urban"])  # unhashable: still the parser's error
+
+
+@pytest.mark.parametrize("op", [">=", "<="])
+def test_few_comparisons_match_the_array_path(op: str) -> None:
+    from shequ_gov import rules
+
+    rng = np.random.default_rng(11)
+    special = [np.nan, np.inf, -np.inf, 0.0, -0.0, 1.0, 1e300, -1e300, 5e-324, 2.0**53]
+    n = 400
+    measured = np.where(rng.random(n) < 0.3, rng.choice(special, n), rng.integers(-3, 4, n) * 1.0)
+    required = np.where(rng.random(n) < 0.3, rng.choice(special, n), rng.integers(-3, 4, n) * 1.0)
+    measured[::7] = required[::7] * (1 - 1e-10)  # within the tolerance of the threshold
+    measured[3::7] = required[3::7] * (1 - 1e-8)  # just outside it
+    step = rules._FEW_SUBJECTS
+    for threshold in [required, *special, 3]:
+        whole = rules.compare(measured, threshold, op)  # n > _FEW_SUBJECTS: the array paths
+        for a in range(0, n, step):
+            sl = slice(a, a + step)
+            part = rules.compare(measured[sl], threshold[sl] if isinstance(threshold, np.ndarray) else threshold, op)
+            assert part.value.tolist() == whole.value[sl].tolist()
+            assert part.known.tolist() == whole.known[sl].tolist()
+            assert part.value.dtype == part.known.dtype == np.dtype(bool) and part.value.shape == (len(part.known),)

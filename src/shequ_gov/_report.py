@@ -129,7 +129,14 @@ class Report:
                 f"over {len(self.dataset)} communities, as of {self.as_of}, mode {self.mode}: {len(self)} verdicts>")
 
     def __len__(self) -> int:
-        return int(sum(int(b.included.sum()) for b in self._blocks))
+        counted: dict[int, int] = {}  # rules share their masks of included subjects: each is counted once
+        total = 0
+        for b in self._blocks:  # (the blocks hold the masks: no id is reused meanwhile)
+            n = counted.get(id(b.included))
+            if n is None:
+                n = counted[id(b.included)] = int(b.included.sum())
+            total += n
+        return total
 
     @property
     def rule_ids(self) -> list[str]:

@@ -268,9 +268,9 @@ class Block:
         return self._judged(o.required)
 
     def _value_at(self, values: Any, row: int) -> float:
-        if self.status[row] in (S_NA, S_ERROR):
+        if int(self.status[row]) in _UNJUDGED:
             return np.nan
-        return float(values[row]) if np.ndim(values) else float(values)
+        return float(values[row]) if (values.ndim if type(values) is np.ndarray else np.ndim(values)) else float(values)
 
     def measured_at(self, row: int) -> float | None:
         """:meth:`measured` of one subject (None where the rule reports no measured value), in O(1)."""
@@ -284,13 +284,17 @@ class Block:
 
     def shortfall_at(self, row: int) -> float | None:
         """:meth:`shortfall` of one subject, in O(1) (the same arithmetic on one element)."""
+        return self.values_at(row)[2]
+
+    def values_at(self, row: int) -> tuple[float | None, float | None, float | None]:
+        """:meth:`measured_at`, :meth:`required_at` and :meth:`shortfall_at` of one subject, each read once."""
         o = self.outcome
         m, r = self.measured_at(row), self.required_at(row)
         if o is None or m is None or r is None or not o.op.has_shortfall:
-            return None
+            return m, r, None
         if self.status[row] != S_FAIL:
-            return np.nan
-        return o.op.gap(m, r)
+            return m, r, np.nan
+        return m, r, o.op.gap(m, r)
 
     def shortfall(self) -> np.ndarray | None:
         """How far each FAIL is from passing (in the rule's unit); NaN elsewhere."""
@@ -301,6 +305,9 @@ class Block:
         if r is None or not o.op.has_shortfall:
             return None
         return np.where(self.status == S_FAIL, o.op.gap(m, r), np.nan)
+
+
+_UNJUDGED = frozenset((S_NA, S_ERROR))  # statuses whose subjects have no measured or required value
 
 
 class PackedMask:

@@ -295,17 +295,30 @@ def _json_verdicts(report: "Report") -> Iterator[tuple[Block, Any, dict[str, np.
 
 def _few_findings(b: Block, rows: list[int], enc: Callable[[Any], str]) -> str:
     """The findings of *rows* of block *b*, as the array path of :func:`json_chunks` writes them."""
-    head = f'"rule":{enc(b.rule.id)},"status":'
+    head = _rule_head(b.rule.id, enc)
     codes = b.codes
     status = b.status
     out = []
     for r in rows:
-        m, q, g = b.measured_at(r), b.required_at(r), b.shortfall_at(r)
+        m, q, g = b.values_at(r)
         out.append(f',\n{{"code":"{int(codes[r]):012d}",{head}{_STATUS_TEXT[status[r]]}'
                    + ("" if m is None or m != m else f',"measured":{_num(float(m))}')
                    + ("" if q is None or q != q else f',"required":{_num(float(q))}')
                    + ("" if g is None or g != g else f',"shortfall":{_num(float(g))}') + "}")
     return "".join(out)
+
+
+#: ``'"rule":<id>,"status":'`` by rule id: the start of each of a rule's findings.
+_RULE_HEAD: dict[str, str] = {}
+
+
+def _rule_head(rule_id: str, enc: Callable[[Any], str]) -> str:
+    hit = _RULE_HEAD.get(rule_id)
+    if hit is None:
+        if len(_RULE_HEAD) >= 4096:
+            _RULE_HEAD.clear()
+        hit = _RULE_HEAD[rule_id] = f'"rule":{enc(rule_id)},"status":'
+    return hit
 
 
 def json_chunks(report: "Report") -> Iterator[str]:

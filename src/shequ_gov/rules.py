@@ -161,6 +161,8 @@ def compare(measured: Any, required: Any, op: Relation | str) -> Tri:
         return _compare_bounds(measured, required, op)
     m = np.asarray(measured, dtype=np.float64)
     r = np.asarray(required, dtype=np.float64)
+    if m.ndim == 1 and len(m) <= _FEW_SUBJECTS and (r.ndim == 0 or r.shape == m.shape):
+        return _few_compare(m.tolist(), r.tolist() if r.ndim else [float(r)] * len(m), op)
     if r.ndim == 0 and m.ndim == 1:  # one threshold (the common case): scalar arithmetic, no temporaries
         bound = float(r)
         if bound != bound:
@@ -180,6 +182,19 @@ def compare(measured: Any, required: Any, op: Relation | str) -> Tri:
 
 #: Types of a side of a comparison that are surely not a parameter keyed by a category (a Mapping).
 _PLAIN = (float, int, np.ndarray, np.float64)
+
+
+def _few_compare(measured: list[float], required: list[float], op: Relation) -> Tri:
+    """:func:`compare` of a few subjects (a single-community request), element by element: the same
+    arithmetic as :func:`_slack` on each number (Python floats are IEEE doubles, as numpy's are), and a
+    comparison with NaN is false there too."""
+    sign = -1.0 if op is Relation.AT_LEAST else 1.0
+    value, known = [], []
+    for m, r in zip(measured, required):
+        bound = r + sign * (_EPS * max(1.0, abs(r)))
+        value.append(m >= bound if sign < 0 else m <= bound)
+        known.append(m == m and r == r)
+    return Tri._normal(np.array(value, dtype=bool), np.array(known, dtype=bool))
 
 
 def at_least(measured: Any, required: Any, *, unit: str = "", inputs: Mapping | None = None,
@@ -970,6 +985,8 @@ Inputs = CommunityInputs
 #: Up to this many records (or communities) aggregates count the owners of the true ones, where numpy's
 #: fixed cost per call exceeds the work (a single-community request); the results are the same.
 _FEW_RECORDS = 64
+#: Up to this many subjects :func:`compare` works element by element (as the engine's statuses do).
+_FEW_SUBJECTS = 8
 
 #: :meth:`CommunityInputs.area_is`'s area type codes, by the types asked for.
 _AREA_CODES: dict[tuple[Any, ...], tuple[int, ...]] = {}
