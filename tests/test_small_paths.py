@@ -188,3 +188,24 @@ def test_few_comparisons_match_the_array_path(op: str) -> None:
             assert part.value.tolist() == whole.value[sl].tolist()
             assert part.known.tolist() == whole.known[sl].tolist()
             assert part.value.dtype == part.known.dtype == np.dtype(bool) and part.value.shape == (len(part.known),)
+
+
+def test_flat_rows_written_as_the_json_encoder_writes_them() -> None:
+    import json
+
+    enc = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+    rows = [
+        {"policy": "loudi", "rule": "loudi.grid.size", "pass": 1, "fail": 0, "pass_rate": 1.0},
+        {"a": -0.0, "b": 0.1, "c": 1e-300, "d": 5e-324, "e": 1e22, "f": 2.0**53 + 2, "g": float("nan"), "h": None},
+        {"s": 'quote " back \\ nl \n tab \t 社区 \u2028 \x00', "t": True, "u": False, "v": 10**30, "w": -7},
+        {"社区": "", "x": [1, 2.5, None], "y": {"z": 1}, "n": np.float64(0.25)},
+        {},
+    ]
+    texts: dict[str, str] = {}
+    for row in rows * 2:  # the second time from the memo of strings
+        assert _writers._flat_json(row, enc, texts) == enc(_writers._clean(row))
+    for bad in (float("inf"), -float("inf")):
+        with pytest.raises(ValueError):
+            enc(_writers._clean({"r": bad}))
+        with pytest.raises(ValueError):
+            _writers._flat_json({"r": bad}, enc, {})

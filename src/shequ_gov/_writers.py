@@ -231,6 +231,26 @@ def _clean(d: dict) -> dict:
     return {k: (None if isinstance(v, float) and v != v else v) for k, v in d.items()}
 
 
+def _flat_json(row: dict[str, Any], enc: Callable[[Any], str], texts: dict[str, str]) -> str:
+    """``enc(_clean(row))`` of a flat row (a summary's: strings, ints, floats): the same text, but each
+    distinct string (a key, a policy or rule id) encoded once per *texts*, numbers as the encoder writes
+    them (``int.__repr__``, ``float.__repr__``; NaN as null, ±inf to the encoder, which refuses it)."""
+    parts = []
+    for k, v in row.items():
+        t = type(v)
+        if t is int:
+            val = int.__repr__(v)
+        elif t is float:
+            val = "null" if v != v else float.__repr__(v) if v - v == 0 else enc(v)
+        elif t is str:
+            val = texts.get(v) or texts.setdefault(v, enc(v))
+        else:
+            val = enc(_clean({k: v})[k])
+        key = texts.get(k) or texts.setdefault(k, enc(k))
+        parts.append(f"{key}:{val}")
+    return "{" + ",".join(parts) + "}"
+
+
 def _rule_doc(b: Block) -> dict[str, Any]:
     r = b.rule
     return {"id": r.id, "policy": b.policy.id, "title": {"zh": r.title_zh, "en": r.title_en}, "level": r.level.value,
@@ -326,7 +346,8 @@ def json_chunks(report: "Report") -> Iterator[str]:
     yield '{"schema":' + enc(REPORT_SCHEMA) + ',\n"metadata":' + enc(report.metadata()) + ',\n"rules":['
     yield ",".join("\n" + _rule_text(b, enc) for b in report._blocks)
     yield '],\n"summary":['
-    yield ",".join("\n" + enc(_clean(r)) for r in report.summary().rows())
+    texts: dict[str, str] = {}
+    yield ",".join("\n" + _flat_json(r, enc, texts) for r in report.summary().rows())
     yield '],\n"findings":['
     codes = _CodeStrings(',\n{"code":"', '",')
     first = True
