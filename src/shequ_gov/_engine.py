@@ -478,6 +478,8 @@ def _numbers(v: Any, n: int, where: str, name: str, finite: bool = True) -> np.n
     """
     if type(v) is np.ndarray and v.dtype == _F8 and v.shape in ((), (n,)):
         a = v  # already what the report keeps (the usual case): no conversion
+    elif type(v) is float:  # one number (a threshold): what the conversion below gives it
+        a = np.array(v)
     else:
         try:
             a = np.asarray(v)
@@ -489,8 +491,9 @@ def _numbers(v: Any, n: int, where: str, name: str, finite: bool = True) -> np.n
     if not finite or not a.size:
         return a
     if a.size <= _FEW_NUMBERS:  # a few numbers: compared one by one (NaN compares false, as fmax/fmin skip it)
-        if any(x > _LIMIT or x < -_LIMIT for x in (a.tolist() if a.ndim == 1 else (a.item(),))):
-            raise ValueError(f"{where} {name} an infinite or out-of-range value; use NaN for an unknown value")
+        for x in a.tolist() if a.ndim == 1 else (a.item(),):
+            if x > _LIMIT or x < -_LIMIT:
+                raise ValueError(f"{where} {name} an infinite or out-of-range value; use NaN for an unknown value")
         return a
     flat = a.reshape(-1)
     # two NaN-ignoring reductions, no temporaries: cheap at national scale
