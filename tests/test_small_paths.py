@@ -209,3 +209,35 @@ def test_flat_rows_written_as_the_json_encoder_writes_them() -> None:
             enc(_writers._clean({"r": bad}))
         with pytest.raises(ValueError):
             _writers._flat_json({"r": bad}, enc, {})
+
+
+@pytest.mark.parametrize("op", [">=", "<="])
+def test_few_range_comparisons_match_the_array_path(op: str) -> None:
+    from shequ_gov import rules
+
+    rng = np.random.default_rng(12)
+    n = 400
+
+    def numbers() -> np.ndarray:
+        x = rng.integers(0, 6, n) * 1.0
+        x[rng.random(n) < 0.15] = np.nan
+        return x
+
+    def ranged() -> rules.Range:
+        lo = numbers()
+        return rules.Range(lo, lo + rng.integers(0, 3, n))
+
+    step = rules._FEW_SUBJECTS
+    for measured, required in [(numbers(), ranged()), (ranged(), numbers()), (ranged(), ranged()),
+                               (ranged(), 3.0), (rules.Range(2.0, 4.0), numbers()), (ranged(), rules.Range(1.0, 3.0))]:
+        whole = rules.compare(measured, required, op)
+
+        def part(x: object, sl: slice) -> object:
+            if isinstance(x, rules.Range):
+                return rules.Range(x.low[sl] if x.low.ndim else x.low, x.high[sl] if x.high.ndim else x.high)
+            return x[sl] if isinstance(x, np.ndarray) else x
+
+        for a in range(0, n, step):
+            sl = slice(a, a + step)
+            t = rules.compare(part(measured, sl), part(required, sl), op)
+            assert t.value.tolist() == whole.value[sl].tolist() and t.known.tolist() == whole.known[sl].tolist()

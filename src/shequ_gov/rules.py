@@ -114,6 +114,16 @@ def _le(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def _compare_bounds(measured: Any, required: Any, op: Relation) -> Tri:
     m_lo, m_hi = _bounds(measured)
     r_lo, r_hi = _bounds(required)
+    sides = (m_lo, m_hi, r_lo, r_hi)
+    n = max(a.size for a in sides)
+    if n <= _FEW_SUBJECTS and all(a.shape == (n,) or a.ndim == 0 for a in sides) and any(a.ndim for a in sides):
+        # a few subjects: the same comparisons element by element (see _few_compare)
+        m_lo, m_hi, r_lo, r_hi = (a.tolist() if a.ndim else [float(a)] * n for a in sides)
+        if op is Relation.AT_LEAST:  # surely: the least measured reaches the most required (as below)
+            true, maybe = _few_compare(m_lo, r_hi, op), _few_compare(m_hi, r_lo, op)
+        else:
+            true, maybe = _few_compare(m_hi, r_lo, op), _few_compare(m_lo, r_hi, op)
+        return Tri._normal(true.value, true.value | maybe.is_false)
     shape = np.broadcast(m_lo, m_hi, r_lo, r_hi).shape
     if op is Relation.AT_LEAST:  # surely: the least measured reaches the most required; surely not: the most misses the least
         true, other = _ge(m_lo, r_hi), (m_hi, r_lo)
