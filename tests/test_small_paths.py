@@ -241,3 +241,19 @@ def test_few_range_comparisons_match_the_array_path(op: str) -> None:
             sl = slice(a, a + step)
             t = rules.compare(part(measured, sl), part(required, sl), op)
             assert t.value.tolist() == whole.value[sl].tolist() and t.known.tolist() == whole.known[sl].tolist()
+
+
+@pytest.mark.parametrize("communities,seed", _SMALL_DOCS)
+def test_few_values_fingerprinted_as_the_column_path_does(communities: int, seed: int,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from shequ_gov import _columns
+
+    for doc in (sg.synth.generate(communities, seed=seed).to_dict(), _stripped(communities, seed)):
+        doc["communities"][0]["households"] = -0.0  # stored as given, fingerprinted as 0.0
+        st = sg.Dataset.from_dict(doc)._st
+        few = _columns.fingerprint(st)
+        monkeypatch.setattr(_columns, "_FEW_VALUES", 0)  # every column through the array tests
+        assert _columns.fingerprint(st) == few
+        monkeypatch.undo()
+        doc["communities"][0]["households"] = 0.0
+        assert sg.Dataset.from_dict(doc).fingerprint() == few

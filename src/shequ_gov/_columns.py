@@ -1123,13 +1123,18 @@ def _canonical(arr: np.ndarray) -> np.ndarray:
     """A column with one bit pattern per value: NaN as numpy's NaN, -0.0 as 0.0."""
     if arr.dtype.kind == "f":
         arr = arr + 0.0
-        nan = np.isnan(arr)
-        if nan.any():
-            arr[nan] = np.nan
+        if len(arr) > _FEW_VALUES or any(v != v for v in arr.tolist()):  # (a few values: looked at in Python)
+            nan = np.isnan(arr)
+            if nan.any():
+                arr[nan] = np.nan
     return np.ascontiguousarray(arr)
 
 
 def _is_missing(spec: S.Field, arr: np.ndarray) -> bool:
+    if len(arr) <= _FEW_VALUES:  # a few values (a small request): the same tests in Python
+        values = arr.tolist()
+        return all(v != v for v in values) if spec.numeric else all(v == -1 for v in values) if spec.kind in (
+            "bool", "enum", "int") else False
     return bool(np.isnan(arr).all()) if spec.numeric else bool((arr == -1).all()) if spec.kind in (
         "bool", "enum", "int") else False
 
