@@ -257,3 +257,29 @@ def test_few_values_fingerprinted_as_the_column_path_does(communities: int, seed
         monkeypatch.undo()
         doc["communities"][0]["households"] = 0.0
         assert sg.Dataset.from_dict(doc).fingerprint() == few
+
+
+def test_few_contiguous_runs_match_the_array_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    from shequ_gov import rules
+
+    rng = np.random.default_rng(13)
+    cases = [np.array([], np.int64), np.array([-1, -1]), np.array([0, 0, 1, 2, 2]), np.array([0, -1, 0]),
+             np.array([1, 0]), np.array([-1, 0, 0, -1, 2, -1])]
+    for _ in range(300):
+        n = int(rng.integers(1, 6))
+        of = np.sort(rng.integers(-1, n, int(rng.integers(0, 9))))
+        if rng.random() < 0.5:
+            of[rng.random(len(of)) < 0.3] = -1
+        if rng.random() < 0.2:
+            rng.shuffle(of)
+        cases.append(of.astype(np.int64))
+    for of in cases:
+        n = int(of.max()) + 1 + int(rng.integers(0, 2)) if len(of) else 2
+        few = rules._contiguous(of, n)
+        monkeypatch.setattr(rules, "_FEW_RECORDS", -1)
+        whole = rules._contiguous(of, n)
+        monkeypatch.undo()
+        assert (few is None) == (whole is None), of
+        if few is not None:
+            assert few[0].tolist() == whole[0].tolist() and few[1].tolist() == whole[1].tolist(), of
+            assert few[0].dtype == whole[0].dtype == np.int64

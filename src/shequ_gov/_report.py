@@ -284,7 +284,13 @@ class Report:
         for b in self._blocks:
             inc = b.included
             if lv is None:
-                counts.append(np.bincount(b.status[inc], minlength=k)[None, :])
+                if len(inc) <= W._FEW:  # a few subjects (a single-community request): counted one by one
+                    row = [0] * k
+                    for s, i in zip(b.status.tolist(), inc.tolist()):
+                        row[s] += i
+                    counts.append(np.array([row], dtype=np.int64))
+                else:
+                    counts.append(np.bincount(b.status[inc], minlength=k)[None, :])
                 meta.append((1, b))
                 continue
             if lv.depth > b.level.depth:

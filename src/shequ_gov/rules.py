@@ -964,6 +964,21 @@ def _shallow_copy(obj: Any) -> Any:
 def _contiguous(of_row: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray] | None:
     """Where the rows of each of *n* groups form one run (rows in code order, -1: in no group):
     each group's run as ``(start, stop)`` arrays (empty runs for groups with no row); else None."""
+    if len(of_row) <= _FEW_RECORDS and n <= _FEW_RECORDS:  # a few rows and groups: the same runs, in Python
+        lo, hi = [0] * n, [0] * n
+        last = -1
+        for row, g in enumerate(of_row.tolist()):
+            if g < 0:
+                continue
+            if g < last:
+                return None
+            if g != last:
+                lo[g] = row
+            hi[g] = row + 1
+            last = g
+        if sum(hi) - sum(lo) != sum(1 for g in of_row.tolist() if g >= 0):  # a row of no group inside a run
+            return None
+        return np.array(lo, dtype=np.int64), np.array(hi, dtype=np.int64)
     rows = np.flatnonzero(of_row >= 0)
     grp = of_row[rows]
     if len(grp) > 1 and np.any(grp[1:] < grp[:-1]):
