@@ -165,7 +165,7 @@ class Tri:
     @property
     def is_false(self) -> np.ndarray:
         """Definitely false."""
-        return self.known & ~self.value
+        return np.greater(self.known, self.value)  # known & ~value, in one pass
 
     def where(self, mask: np.ndarray) -> "Tri":
         """Unknown outside *mask*."""

@@ -477,7 +477,9 @@ class ChildInputs:
 
     def _any_of(self, counts: np.ndarray, unknown: np.ndarray) -> Tri:
         n_true = counts > 0
-        return Tri(n_true, self.known & (n_true | ~unknown))
+        known = np.greater_equal(n_true, unknown)  # n_true | ~unknown, in one pass
+        known &= self.known
+        return Tri._normal(n_true & known, known)
 
     def all(self, t: Tri) -> Tri:
         """Per community: true if every record is true (or there are none); false if one is false."""
