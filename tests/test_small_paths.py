@@ -190,25 +190,28 @@ def test_few_comparisons_match_the_array_path(op: str) -> None:
             assert part.value.dtype == part.known.dtype == np.dtype(bool) and part.value.shape == (len(part.known),)
 
 
-def test_flat_rows_written_as_the_json_encoder_writes_them() -> None:
+def test_table_rows_written_as_the_json_encoder_writes_them() -> None:
     import json
 
+    from shequ_gov._table import Table
+
     enc = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
-    rows = [
-        {"policy": "loudi", "rule": "loudi.grid.size", "pass": 1, "fail": 0, "pass_rate": 1.0},
-        {"a": -0.0, "b": 0.1, "c": 1e-300, "d": 5e-324, "e": 1e22, "f": 2.0**53 + 2, "g": float("nan"), "h": None},
-        {"s": 'quote " back \\ nl \n tab \t 社区 \u2028 \x00', "t": True, "u": False, "v": 10**30, "w": -7},
-        {"社区": "", "x": [1, 2.5, None], "y": {"z": 1}, "n": np.float64(0.25)},
-        {},
+    tables = [
+        Table({"policy": ["loudi", "loudi"], "rule": ["loudi.a", "loudi.b"], "pass": np.array([1, 0]),
+               "fail": [0, 2], "pass_rate": np.array([1.0, np.nan])}),
+        Table({"a": [-0.0, 0.1, 1e-300, 5e-324], "b": [1e22, 2.0**53 + 2, float("nan"), None],
+               "社区": ["", 'quote " back \\ nl \n 社区 \u2028 \x00', "x", "x"], "c": [True, False, 10**30, -7],
+               "d": [[1, 2.5, None], {"z": 1}, np.float64(0.25), np.float64("nan")]}),
+        Table({"empty": []}),
+        Table({}),
     ]
-    texts: dict[str, str] = {}
-    for row in rows * 2:  # the second time from the memo of strings
-        assert _writers._flat_json(row, enc, texts) == enc(_writers._clean(row))
+    for table in tables:
+        assert list(_writers._table_json(table, enc)) == [enc(_writers._clean(r)) for r in table.rows()]
     for bad in (float("inf"), -float("inf")):
         with pytest.raises(ValueError):
             enc(_writers._clean({"r": bad}))
         with pytest.raises(ValueError):
-            _writers._flat_json({"r": bad}, enc, {})
+            list(_writers._table_json(Table({"r": [1.0, bad]}), enc))
 
 
 @pytest.mark.parametrize("op", [">=", "<="])

@@ -279,6 +279,7 @@ class Report:
         k = len(STATUSES)
         meta: list[tuple[int, Block]] = []
         counts: list[np.ndarray] = []
+        per_rule: list[list[int]] = []  # (without a level: one row of counts per rule)
         regions: list[tuple[np.ndarray, np.ndarray]] = []
         texts: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         for b in self._blocks:
@@ -288,9 +289,9 @@ class Report:
                     row = [0] * k
                     for s, i in zip(b.status.tolist(), inc.tolist()):
                         row[s] += i
-                    counts.append(np.array([row], dtype=np.int64))
                 else:
-                    counts.append(np.bincount(b.status[inc], minlength=k)[None, :])
+                    row = np.bincount(b.status[inc], minlength=k).tolist()
+                per_rule.append(row)
                 meta.append((1, b))
                 continue
             if lv.depth > b.level.depth:
@@ -309,7 +310,7 @@ class Report:
                 labels = texts[id(rcodes)] = (rcodes, code_text, W._names_of(st, rcodes))
             regions.append((labels[1][keep], labels[2][keep]))
             meta.append((len(keep), b))
-        cnt = np.concatenate(counts) if counts else np.zeros((0, k), np.int64)
+        cnt = np.concatenate(counts) if counts else np.array(per_rule, dtype=np.int64).reshape(len(per_rule), k)
         rows: dict[str, list] = {"policy": _repeat([(n, b.policy.id) for n, b in meta]).tolist(),
                                  "rule": _repeat([(n, b.rule.id) for n, b in meta]).tolist(),
                                  "strength": _repeat([(n, b.rule.strength) for n, b in meta]).tolist()}

@@ -231,24 +231,25 @@ def _clean(d: dict) -> dict:
     return {k: (None if isinstance(v, float) and v != v else v) for k, v in d.items()}
 
 
-def _flat_json(row: dict[str, Any], enc: Callable[[Any], str], texts: dict[str, str]) -> str:
-    """``enc(_clean(row))`` of a flat row (a summary's: strings, ints, floats): the same text, but each
-    distinct string (a key, a policy or rule id) encoded once per *texts*, numbers as the encoder writes
-    them (``int.__repr__``, ``float.__repr__``; NaN as null, ±inf to the encoder, which refuses it)."""
-    parts = []
-    for k, v in row.items():
-        t = type(v)
-        if t is int:
-            val = int.__repr__(v)
-        elif t is float:
-            val = "null" if v != v else float.__repr__(v) if v - v == 0 else enc(v)
-        elif t is str:
-            val = texts.get(v) or texts.setdefault(v, enc(v))
+def _table_json(table: Table, enc: Callable[[Any], str]) -> Iterator[str]:
+    """``enc(_clean(row))`` of each row of a flat *table* (a summary's strings, ints and floats), made
+    column by column: ints by ``int.__repr__`` and floats by ``float.__repr__`` (NaN as null, ±inf
+    to the encoder, which refuses it) as the encoder writes them, each distinct string encoded once;
+    then each row's pieces joined. The same text as one encoder call per row, at a fraction of the cost."""
+    cols = []
+    for name, col in table.columns.items():
+        values = col.tolist() if isinstance(col, np.ndarray) else list(col)
+        kinds = set(map(type, values))
+        if kinds <= {int}:
+            texts: Iterable[str] = map(int.__repr__, values)
+        elif kinds <= {str}:
+            texts = map({v: enc(v) for v in set(values)}.__getitem__, values)
         else:
-            val = enc(_clean({k: v})[k])
-        key = texts.get(k) or texts.setdefault(k, enc(k))
-        parts.append(f"{key}:{val}")
-    return "{" + ",".join(parts) + "}"
+            texts = ("null" if isinstance(v, float) and v != v else float.__repr__(v) if type(v) is float
+                     and v - v == 0 else enc(v) for v in values)
+        key = enc(name) + ":"
+        cols.append([key + t for t in texts])
+    return ("{" + ",".join(parts) + "}" for parts in zip(*cols))
 
 
 def _rule_doc(b: Block) -> dict[str, Any]:
@@ -346,8 +347,7 @@ def json_chunks(report: "Report") -> Iterator[str]:
     yield '{"schema":' + enc(REPORT_SCHEMA) + ',\n"metadata":' + enc(report.metadata()) + ',\n"rules":['
     yield ",".join("\n" + _rule_text(b, enc) for b in report._blocks)
     yield '],\n"summary":['
-    texts: dict[str, str] = {}
-    yield ",".join("\n" + _flat_json(r, enc, texts) for r in report.summary().rows())
+    yield ",".join("\n" + row for row in _table_json(report.summary(), enc))
     yield '],\n"findings":['
     codes = _CodeStrings(',\n{"code":"', '",')
     first = True
