@@ -267,8 +267,8 @@ class Block:
             return None
         return self._judged(o.required)
 
-    def _value_at(self, values: Any, row: int) -> float:
-        if int(self.status[row]) in _UNJUDGED:
+    def _value_at(self, values: Any, row: int, status: int | None = None) -> float:
+        if (int(self.status[row]) if status is None else status) in _UNJUDGED:
             return np.nan
         return float(values[row]) if (values.ndim if type(values) is np.ndarray else np.ndim(values)) else float(values)
 
@@ -289,10 +289,14 @@ class Block:
     def values_at(self, row: int) -> tuple[float | None, float | None, float | None]:
         """:meth:`measured_at`, :meth:`required_at` and :meth:`shortfall_at` of one subject, each read once."""
         o = self.outcome
-        m, r = self.measured_at(row), self.required_at(row)
-        if o is None or m is None or r is None or not o.op.has_shortfall:
+        if o is None:
+            return None, None, None
+        s = int(self.status[row])
+        m = None if o.measured is None else self._value_at(o.measured, row, s)
+        r = None if o.required is None else self._value_at(o.required, row, s)
+        if m is None or r is None or not o.op.has_shortfall:
             return m, r, None
-        if self.status[row] != S_FAIL:
+        if s != S_FAIL:
             return m, r, np.nan
         return m, r, o.op.gap(m, r)
 
