@@ -286,3 +286,32 @@ def test_few_contiguous_runs_match_the_array_path(monkeypatch: pytest.MonkeyPatc
         if few is not None:
             assert few[0].tolist() == whole[0].tolist() and few[1].tolist() == whole[1].tolist(), of
             assert few[0].dtype == whole[0].dtype == np.int64
+
+
+@pytest.mark.parametrize("field,value", [("new_build", "yes"), ("new_build", 1), ("new_build", None), ("new_build", False),
+                                         ("area_type", "suburb"), ("area_type", 3), ("area_type", "urban"),
+                                         ("post", 3), ("post", 99), ("post", "1"), ("grade", -5), ("grade", 2.0),
+                                         ("role", "boss"), ("role", None), ("funded", "no")])
+def test_few_coded_values_read_as_the_column_path_reads_them(field: str, value: object,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from shequ_gov import _columns
+
+    doc = sg.synth.generate(2, seed=3).to_dict()
+    for c in doc["communities"]:
+        if field in ("new_build", "area_type"):
+            c[field] = value
+        else:
+            for r in c.get("staff" if field in ("post", "grade") else "tasks") or []:
+                r[field] = value
+
+    def read() -> object:
+        try:
+            ds = sg.Dataset.from_dict(doc)
+            return ds.fingerprint(), [len(getattr(ds._st, t)) for t in ("facilities", "staff", "tasks")]
+        except sg.ValidationError as exc:
+            return exc.problems
+
+    few = read()
+    monkeypatch.setattr(_columns, "_FEW_VALUES", 0)  # every column through the whole-column path
+    monkeypatch.setattr(_columns, "_FEW_RECORDS", -1)  # and every child table's offsets by a running sum
+    assert read() == few

@@ -21,7 +21,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from itertools import chain, repeat
+from itertools import accumulate, chain, repeat
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
@@ -156,11 +156,15 @@ def encode_values(spec: S.Field, vals: Sequence[Any], where: Callable[[int], str
             x = [v if type(v) is int and lo <= v <= hi else missing if v is None else bad for v in vals]
         else:
             raise TypeError(f"{spec.name}: {k} columns are not encoded here")
-        arr = np.array(x, dtype=np.int64) if n else np.zeros(0, np.int64)
-        need = np.flatnonzero(arr == bad)
-        arr[need] = missing
-        arr = arr.astype(spec.dtype)
-    for i in need.tolist():
+        if n <= _FEW_VALUES:  # a few values (a small request): the rows for the parser found in Python
+            need = [i for i, v in enumerate(x) if v == bad]
+            arr = np.array([missing if v == bad else v for v in x] if need else x, dtype=np.int64).astype(spec.dtype)
+        else:
+            arr = np.array(x, dtype=np.int64) if n else np.zeros(0, np.int64)
+            need = np.flatnonzero(arr == bad)
+            arr[need] = missing
+            arr = arr.astype(spec.dtype)
+    for i in need if type(need) is list else need.tolist():
         v = vals[i]
         if v is None:
             continue
@@ -174,9 +178,11 @@ def encode_values(spec: S.Field, vals: Sequence[Any], where: Callable[[int], str
 #: Up to this many values :func:`encode_values` checks a numeric column one by one (numpy's fixed cost
 #: per call exceeds the work).
 _FEW_VALUES = 8
+#: Up to this many records (and owners) :func:`_offsets` counts them in Python.
+_FEW_RECORDS = 64
 
 
-def _few_numbers(vals: Sequence[Any], kind: str) -> tuple[np.ndarray, np.ndarray] | None:
+def _few_numbers(vals: Sequence[Any], kind: str) -> tuple[np.ndarray, list[int]] | None:
     """The numeric path of :func:`encode_values` for a few values: (float column, rows for the parser);
     None where a number does not fit a float (the whole-column path then decides)."""
     out: list[float] = []
@@ -193,7 +199,7 @@ def _few_numbers(vals: Sequence[Any], kind: str) -> tuple[np.ndarray, np.ndarray
                 continue
         out.append(NAN)
         need.append(i)
-    return np.array(out, dtype=np.float64), np.array(need, dtype=np.int64)
+    return np.array(out, dtype=np.float64), need
 
 
 def _unknown_key(key: str, allowed: Iterable[str]) -> str:
@@ -242,6 +248,11 @@ class Child:
 
 
 def _offsets(owner: np.ndarray, n: int) -> np.ndarray:
+    if len(owner) <= _FEW_RECORDS and n <= _FEW_RECORDS:  # a few records (a small request): counted in Python
+        counts = [0] * (n + 1)
+        for o in owner.tolist():
+            counts[o + 1] += 1
+        return np.array(list(accumulate(counts)), dtype=np.int64)
     off = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(owner, minlength=n), out=off[1:])
     return off
