@@ -85,8 +85,8 @@ class TestRoundTrip:
         p.write_text("old")
         from shequ_gov import _io
 
-        def broken(st, metadata=None):
-            yield "{"
+        def broken(st, metadata=None, done=None):
+            yield b"{"
             raise RuntimeError("disk full")
 
         monkeypatch.setattr(_io, "json_chunks", broken)
@@ -164,9 +164,24 @@ def test_fast_writer_matches_the_canonical_dicts(tmp_path):
     assert json.loads((tmp_path / "d.json").read_text(encoding="utf-8"))["communities"] == ds.to_dict()["communities"]
 
 
-def test_fast_writer_is_byte_for_byte_json_dumps_of_the_canonical_dicts():
+def _fragment_kinds():
+    from shequ_gov import _jsonfast
+
+    kinds = [pytest.param(lambda: _jsonfast._Lists, id="lists")]
+    try:
+        import pyarrow  # noqa: F401
+        kinds.append(pytest.param(_jsonfast._Arrow, id="arrow"))
+    except ImportError:
+        kinds.append(pytest.param(None, id="arrow", marks=pytest.mark.skip("pyarrow is not installed")))
+    return kinds
+
+
+@pytest.mark.parametrize("backend", _fragment_kinds())
+def test_fast_writer_is_byte_for_byte_json_dumps_of_the_canonical_dicts(backend):
     """The column-wise JSON text is exactly ``json.dumps`` of each canonical community dict, one a
-    line, including the numbers it formats itself (whole quantities, counts beyond 2**53, -0.0)."""
+    line, including the numbers it formats itself (whole quantities, counts beyond 2**53, -0.0),
+    names that need escapes, missing values in the first field of a record, with either kind of
+    fragments (Python lists, pyarrow arrays)."""
     from shequ_gov import _columns as C, _jsonfast, synth
 
     ds = synth.generate(1500, seed=11)
@@ -179,8 +194,16 @@ def test_fast_writer_is_byte_for_byte_json_dumps_of_the_canonical_dicts():
     for d in c[5:9]:
         for key in ("facilities", "staff", "tasks", "plaques", "funding", "burden"):
             d.pop(key, None)
+    c[10]["name"] = 'a "quoted"\\ name\twith\u0001 escapes'
+    c[11]["facilities"] = [{"kind": "office"}, {"kind": "office", "area": 3}]
+    c[12]["staff"] = [{"monthly_pay": 2000}, {}, {"roles": ["director"], "ratings": {"2020": "competent"}}]
+    c[13]["staff"], c[13]["tasks"], c[13]["facilities"] = [], [], []
     ds = sg.Dataset.from_dict(doc)
     st = ds._st
     enc = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
-    expected = "\n" + ",\n".join(enc(d) for d in C.community_dicts(st))
-    assert "".join(_jsonfast.chunks(st, step=400)) == expected
+    lines = [enc(d) for d in C.community_dicts(st)]
+    expected = ("\n" + ",\n".join(lines[:400]) + "".join(",\n" + ",\n".join(lines[a:a + 400])
+                                                          for a in range(400, len(lines), 400))).encode()
+    got = list(_jsonfast.chunks(st, step=400, backend=backend()))
+    assert b"".join(text for text, _ in got) == expected
+    assert [count for _, count in got] == [400, 400, 400, 300]

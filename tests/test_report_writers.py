@@ -193,3 +193,44 @@ def test_finding_and_explain_do_no_work_over_whole_columns(city_report, monkeypa
         c = f"{b.codes[len(b.codes) // 2]:012d}"
         assert city_report.finding(c, b.rule.id).code == c
         assert b.rule.id in city_report.explain(c, b.rule.id)
+
+
+class TestPrefetched:
+    """``_writers.prefetched``: the Parquet export builds the next batch while one is written."""
+
+    def test_items_come_in_order_and_all(self):
+        from shequ_gov._writers import prefetched
+
+        assert list(prefetched(iter(range(1000)), depth=2)) == list(range(1000))
+
+    def test_an_error_while_producing_reaches_the_consumer_after_the_items_before_it(self):
+        from shequ_gov._writers import prefetched
+
+        def items():
+            yield 1
+            yield 2
+            raise ValueError("broken batch")
+
+        got = []
+        with pytest.raises(ValueError, match="broken batch"):
+            for x in prefetched(items()):
+                got.append(x)
+        assert got == [1, 2]
+
+    def test_a_consumer_that_stops_early_stops_the_producer(self):
+        import threading
+
+        from shequ_gov._writers import prefetched
+
+        produced = []
+
+        def items():
+            for i in range(10_000):
+                produced.append(i)
+                yield i
+
+        for x in prefetched(items(), depth=2):
+            if x == 3:
+                break
+        assert not any(t.name == "shequ-gov-prefetch" and t.is_alive() for t in threading.enumerate())
+        assert len(produced) < 10

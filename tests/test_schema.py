@@ -247,7 +247,7 @@ def test_the_json_document_is_plain_json():
     ds = sg.Dataset.from_dict(full_document())
     from shequ_gov import _io
 
-    doc = json.loads("".join(_io.json_chunks(ds._st)))
+    doc = json.loads(b"".join(_io.json_chunks(ds._st)))
     keys = [k for k in doc["communities"][0] if k not in ("code", "name", "parent")]
     order = [k for k in S.COMMUNITY.keys if k in keys]
     assert keys == order

@@ -650,8 +650,18 @@ def from_arrow(tables: Mapping[str, Any], source: str | None = None, unreadable:
                     else np.full(nr, f.missing, f.dtype)) for name, f in C.REGION_SPECS.items()}
     r = C.Gathered(rcode, rnames, rgiven, rcols, where=rwhere)
 
-    # communities
-    ct = tables["communities"]
+    c = gather_communities(tables["communities"], tables, p, consume=consume)
+    return C.assemble(r, c, p, source)
+
+
+def gather_communities(table: Any, tables: Mapping[str, Any], p: Problems, *, consume: bool = False,
+                       owners: Mapping[str, np.ndarray] | None = None) -> C.Gathered:
+    """The communities table *table* and its child tables (``tables[name]``) gathered, each problem
+    added to *p*. *owners*, when given, holds the community row of each child table's rows (the
+    child rows are then not looked up by their ``community`` column); *consume*: see
+    :func:`from_arrow`."""
+    pa = _pa()
+    ct = table
     n = ct.num_rows
     cwhere = _Rows("communities")
     ccode_strings = _column(ct, "code")
@@ -699,12 +709,12 @@ def from_arrow(tables: Mapping[str, Any], source: str | None = None, unreadable:
             for i in np.flatnonzero(counts > 0).tolist():
                 p.add(f"{cwhere(i)}.{count_col}", f"{counts[i]} {name} records announced, but there is no {name} table")
             continue
-        children.update(_child_rows(name, ch, t, sorted_codes, order, counts, cwhere, p, ccode_strings))
+        children.update(_child_rows(name, ch, t, sorted_codes, order, counts, cwhere, p, ccode_strings,
+                                    None if owners is None else owners.get(name)))
         del t
         if consume:
             tables.pop(name, None)
-    c = C.Gathered(ccode, cnames, cgiven, ccols, known, children, cwhere)
-    return C.assemble(r, c, p, source)
+    return C.Gathered(ccode, cnames, cgiven, ccols, known, children, cwhere)
 
 
 _YEAR = re.compile(r"[0-9]{4}")
@@ -727,7 +737,6 @@ def _names(col: Any, where: Any, p: Problems) -> list:
 
 def _list_parts(col: Any) -> tuple[np.ndarray, Any]:
     """(offsets as int64, the values) of a list column (nulls are empty lists)."""
-    pa = _pa()
     offsets = np.asarray(_np(col.offsets), dtype=np.int64)
     values = col.values  # the values of every list, nulls included, in offset order
     values = values.slice(int(offsets[0]), int(offsets[-1] - offsets[0])) if len(offsets) else values
@@ -739,7 +748,6 @@ def _keys(values: Any, vocab: Any, where_of: Any, p: Problems, open_: bool) -> t
     """String keys as an Interned column; a problem for each null, empty or unlisted one. Returns the
     column and the mask of the values kept."""
     pa = _pa()
-    pc = require("pyarrow.compute", "arrow")
     if pa.types.is_dictionary(values.type) and not pa.types.is_string(values.type.value_type):
         values = values.cast(values.type.value_type)
     if pa.types.is_dictionary(values.type):
@@ -777,13 +785,17 @@ def _tag_rows(tg: S.Tags, col: Any, where: Any, p: Problems) -> dict[str, Any]:
 
 
 def _child_rows(name: str, ch: S.Children, t: Any, sorted_codes: np.ndarray, order: np.ndarray,
-                counts: np.ndarray, cwhere: Any, p: Problems, ccodes: Any) -> dict[str, dict[str, Any]]:
+                counts: np.ndarray, cwhere: Any, p: Problems, ccodes: Any,
+                owner: np.ndarray | None = None) -> dict[str, dict[str, Any]]:
+    """The rows of child table *t*; *owner*, if known, is the community row of each (the table then
+    needs no ``community`` column)."""
     pa = _pa()
     rec = ch.record
     m = t.num_rows
     where = _Rows(name)
-    raw = t.column("community")
-    owner = _owners_as_written(raw, ccodes, counts) if (cwhere.codes >= 0).all() else None
+    if owner is None:
+        raw = t.column("community")
+        owner = _owners_as_written(raw, ccodes, counts) if (cwhere.codes >= 0).all() else None
     if owner is not None:  # as written: no code to look up
         code = None
     elif pa.types.is_dictionary(raw.type) and raw.null_count == 0:  # codes once, rows as indices

@@ -21,7 +21,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from itertools import chain, repeat
+from itertools import accumulate, chain, repeat
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
@@ -156,11 +156,15 @@ def encode_values(spec: S.Field, vals: Sequence[Any], where: Callable[[int], str
             x = [v if type(v) is int and lo <= v <= hi else missing if v is None else bad for v in vals]
         else:
             raise TypeError(f"{spec.name}: {k} columns are not encoded here")
-        arr = np.array(x, dtype=np.int64) if n else np.zeros(0, np.int64)
-        need = np.flatnonzero(arr == bad)
-        arr[need] = missing
-        arr = arr.astype(spec.dtype)
-    for i in need.tolist():
+        if n <= _FEW_VALUES:  # a few values (a small request): the rows for the parser found in Python
+            need = [i for i, v in enumerate(x) if v == bad]
+            arr = np.array([missing if v == bad else v for v in x] if need else x, dtype=np.int64).astype(spec.dtype)
+        else:
+            arr = np.array(x, dtype=np.int64) if n else np.zeros(0, np.int64)
+            need = np.flatnonzero(arr == bad)
+            arr[need] = missing
+            arr = arr.astype(spec.dtype)
+    for i in need if type(need) is list else need.tolist():
         v = vals[i]
         if v is None:
             continue
@@ -174,9 +178,11 @@ def encode_values(spec: S.Field, vals: Sequence[Any], where: Callable[[int], str
 #: Up to this many values :func:`encode_values` checks a numeric column one by one (numpy's fixed cost
 #: per call exceeds the work).
 _FEW_VALUES = 8
+#: Up to this many records (and owners) :func:`_offsets` counts them in Python.
+_FEW_RECORDS = 64
 
 
-def _few_numbers(vals: Sequence[Any], kind: str) -> tuple[np.ndarray, np.ndarray] | None:
+def _few_numbers(vals: Sequence[Any], kind: str) -> tuple[np.ndarray, list[int]] | None:
     """The numeric path of :func:`encode_values` for a few values: (float column, rows for the parser);
     None where a number does not fit a float (the whole-column path then decides)."""
     out: list[float] = []
@@ -193,7 +199,7 @@ def _few_numbers(vals: Sequence[Any], kind: str) -> tuple[np.ndarray, np.ndarray
                 continue
         out.append(NAN)
         need.append(i)
-    return np.array(out, dtype=np.float64), np.array(need, dtype=np.int64)
+    return np.array(out, dtype=np.float64), need
 
 
 def _unknown_key(key: str, allowed: Iterable[str]) -> str:
@@ -242,6 +248,11 @@ class Child:
 
 
 def _offsets(owner: np.ndarray, n: int) -> np.ndarray:
+    if len(owner) <= _FEW_RECORDS and n <= _FEW_RECORDS:  # a few records (a small request): counted in Python
+        counts = [0] * (n + 1)
+        for o in owner.tolist():
+            counts[o + 1] += 1
+        return np.array(list(accumulate(counts)), dtype=np.int64)
     off = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(owner, minlength=n), out=off[1:])
     return off
@@ -821,7 +832,7 @@ def concat_gathered(parts: list[Gathered]) -> Gathered:
             for k, v in t["cols"].items():
                 cols[k].append(v)
         children[name] = {"owner": np.concatenate(owners),
-                          "cols": {k: (np.concatenate(v) if isinstance(v[0], np.ndarray) else list(chain.from_iterable(v)))
+                          "cols": {k: (np.concatenate(v) if isinstance(v[0], np.ndarray) else _concat_keys(v))
                                    for k, v in cols.items()}}
     # year maps refer to rows of their child table: shift by the child rows of earlier batches
     for ch in S.CHILDREN.values():
@@ -837,6 +848,22 @@ def concat_gathered(parts: list[Gathered]) -> Gathered:
                     {k: np.concatenate([g.known[k] for g in parts]) for k in first.known}, children,
                     _Batched([g.where for g in parts], rows))
 
+
+
+def _concat_keys(parts: list[Any]) -> Any:
+    """Key columns of batches (lists of strings, or :class:`Interned` from a columnar reader) as one:
+    a list when every batch is one, else one Interned column over the union of the strings."""
+    if not any(isinstance(v, Interned) for v in parts):
+        return list(chain.from_iterable(parts))
+    index: dict[str, int] = {}
+    codes = []
+    for v in parts:
+        if isinstance(v, Interned):
+            lut = np.fromiter((index.setdefault(k, len(index)) for k in v.strings), np.int32, len(v.strings))
+            codes.append(lut[v.codes] if len(v.codes) else np.zeros(0, np.int32))
+        else:
+            codes.append(np.fromiter((index.setdefault(k, len(index)) for k in v), np.int32, len(v)))
+    return Interned(list(index), np.concatenate(codes))
 
 class _Batched:
     """The locator of a table gathered in batches: row *i* named by its batch's locator."""
@@ -1107,13 +1134,18 @@ def _canonical(arr: np.ndarray) -> np.ndarray:
     """A column with one bit pattern per value: NaN as numpy's NaN, -0.0 as 0.0."""
     if arr.dtype.kind == "f":
         arr = arr + 0.0
-        nan = np.isnan(arr)
-        if nan.any():
-            arr[nan] = np.nan
+        if len(arr) > _FEW_VALUES or any(v != v for v in arr.tolist()):  # (a few values: looked at in Python)
+            nan = np.isnan(arr)
+            if nan.any():
+                arr[nan] = np.nan
     return np.ascontiguousarray(arr)
 
 
 def _is_missing(spec: S.Field, arr: np.ndarray) -> bool:
+    if len(arr) <= _FEW_VALUES:  # a few values (a small request): the same tests in Python
+        values = arr.tolist()
+        return all(v != v for v in values) if spec.numeric else all(v == -1 for v in values) if spec.kind in (
+            "bool", "enum", "int") else False
     return bool(np.isnan(arr).all()) if spec.numeric else bool((arr == -1).all()) if spec.kind in (
         "bool", "enum", "int") else False
 

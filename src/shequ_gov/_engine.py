@@ -136,6 +136,14 @@ def run_policies(dataset: Dataset, pols: list[Policy], day: dt.date, mode: str, 
     return blocks
 
 
+def _any(mask: np.ndarray, masks: dict[Any, Any]) -> bool:
+    """``mask.any()``, once per applicability mask and evaluation (the rules sharing a mask share it)."""
+    hit = masks.get(("any", id(mask)))
+    if hit is None or hit[0] is not mask:  # (the mask is kept with the answer: its id is not reused meanwhile)
+        hit = masks[("any", id(mask))] = (mask, bool(mask.any()))
+    return hit[1]
+
+
 def _shared(masks: dict[Any, Any], key: Any, make: Any) -> Any:
     """*make()*, once per *key* and evaluation (read-only: the blocks of several rules hold it)."""
     hit = masks.get(key)
@@ -180,7 +188,7 @@ def _run(rule: Rule, pol: Policy, inputs: CommunityInputs, st: Any, day: dt.date
     rule_s = 0.0
     missing_params = [name for name in rule.parameters if params[name] is None]
     read: tuple[str, ...] | None = None
-    if rule.in_force(day) and not missing_params and applicable.any():
+    if rule.in_force(day) and not missing_params and _any(applicable, masks):
         c = inputs
         if level is not Level.COMMUNITY:  # the rule's selection is an input of its own, not shared state
             sel = _shared(masks, ("selected", id(in_scope_c), area_types),
@@ -444,7 +452,10 @@ def _check_outcome(o: Any, n: int, rule: Rule, inputs: Inputs) -> None:
     for label, pair in list(inputs_.items()):
         if not (isinstance(label, str) and isinstance(pair, tuple) and len(pair) == 2 and isinstance(pair[1], str)):
             raise TypeError(f"{where} inputs[{label!r}] = {type(pair).__name__}, expected (values, unit)")
-        a = _numbers(pair[0], n, where, f"inputs[{label!r}]", finite=False)
+        a = pair[0]
+        if type(a) is np.ndarray and a.dtype == _F8 and (a.shape == shape or a.shape == ()):
+            continue  # already what _numbers gives for an input (the usual case): no call
+        a = _numbers(a, n, where, f"inputs[{label!r}]", finite=False)
         if a is not pair[0]:
             inputs_[label] = (a, pair[1])
     for table, mask in o.violations.items():
@@ -470,6 +481,8 @@ def _numbers(v: Any, n: int, where: str, name: str, finite: bool = True) -> np.n
     """
     if type(v) is np.ndarray and v.dtype == _F8 and v.shape in ((), (n,)):
         a = v  # already what the report keeps (the usual case): no conversion
+    elif type(v) is float:  # one number (a threshold): what the conversion below gives it
+        a = np.array(v)
     else:
         try:
             a = np.asarray(v)
@@ -481,8 +494,9 @@ def _numbers(v: Any, n: int, where: str, name: str, finite: bool = True) -> np.n
     if not finite or not a.size:
         return a
     if a.size <= _FEW_NUMBERS:  # a few numbers: compared one by one (NaN compares false, as fmax/fmin skip it)
-        if any(x > _LIMIT or x < -_LIMIT for x in a.reshape(-1).tolist()):
-            raise ValueError(f"{where} {name} an infinite or out-of-range value; use NaN for an unknown value")
+        for x in a.tolist() if a.ndim == 1 else (a.item(),):
+            if x > _LIMIT or x < -_LIMIT:
+                raise ValueError(f"{where} {name} an infinite or out-of-range value; use NaN for an unknown value")
         return a
     flat = a.reshape(-1)
     # two NaN-ignoring reductions, no temporaries: cheap at national scale

@@ -251,19 +251,23 @@ def csv_store(header: list[str] | None, rows: list[list[str]], source: str) -> C
 
 # --- writing --------------------------------------------------------------------------------------
 
-def json_chunks(st: C.Store, metadata: dict[str, Any] | None = None) -> Iterator[str]:
-    """The interchange document as text chunks: one record a line, keys in a fixed order."""
+def json_chunks(st: C.Store, metadata: dict[str, Any] | None = None,
+                done: Callable[[int], None] | None = None) -> Iterator[bytes]:
+    """The interchange document in UTF-8 chunks: one record a line, keys in a fixed order.
+    *done*, if given, is called with the number of communities in each chunk of them."""
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
-    yield '{"schema":' + dumps(C.SCHEMA) + ",\n"
+    head = '{"schema":' + dumps(C.SCHEMA) + ",\n"
     if metadata:
-        yield '"metadata":' + dumps(metadata) + ",\n"
-    yield '"regions":['
-    yield ",".join("\n" + dumps(d) for d in C.region_dicts(st))
-    yield '],\n"communities":['
+        head += '"metadata":' + dumps(metadata) + ",\n"
+    yield (head + '"regions":[' + ",".join("\n" + dumps(d) for d in C.region_dicts(st))
+           + '],\n"communities":[').encode("utf-8")
     from . import _jsonfast
 
-    yield from _jsonfast.chunks(st)
-    yield "]}\n"
+    for chunk, count in _jsonfast.chunks(st):
+        yield chunk
+        if done is not None:
+            done(count)
+    yield b"]}\n"
 
 
 def write(st: C.Store, path: str | os.PathLike[str], *, partition_by: str | None = None,
@@ -284,11 +288,14 @@ def write(st: C.Store, path: str | os.PathLike[str], *, partition_by: str | None
         raise ValueError("partition_by applies to Parquet output (.parquet) only")
 
     def emit(f: Any) -> None:
-        done = 0
-        for chunk in json_chunks(st):
-            f.write(chunk.encode("utf-8"))
-            done += chunk.count("\n{")
-            progress.update(min(done, st.n_communities))
+        done = [0]
+
+        def count(n: int) -> None:
+            done[0] += n
+            progress.update(done[0])
+
+        for chunk in json_chunks(st, done=count):
+            f.write(chunk)
 
     with progress.step(f"writing {p.name}", total=st.n_communities, unit="communities"):
         atomic_write(p, emit)

@@ -2,7 +2,8 @@
 
 The document is never built as Python objects at once: the top-level object is scanned by hand
 and the ``regions`` and ``communities`` arrays are decoded one element at a time with the standard
-library's C decoder (``JSONDecoder.raw_decode``) from a text buffer refilled in chunks. Every
+library's C decoder (``JSONDecoder.raw_decode``) from a text buffer refilled in chunks; spans of
+communities written one a line go to a fast path instead (:class:`_Fast`). Every
 :data:`BATCH` communities are turned into columns (``_columns.gather_communities``) and dropped,
 so memory holds the columns plus one batch; the garbage collector is paused while reading (the
 decoded objects have no cycles and are freed by reference counting).
@@ -37,7 +38,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Iterator
 
 from . import _columns as C
-from . import _jsonstruct
+from . import _jsonarrow, _jsonstruct
 from ._errors import Problems, ValidationError
 
 #: Communities turned into columns at a time.
@@ -48,7 +49,7 @@ MAX_INFLATE_RATIO = 200
 MIN_INFLATE_BYTES = 256 * 2**20
 #: Read communities by the fast path (msgspec, when installed) where it can take them.
 USE_FAST = True
-#: Characters of text decoded at a time by the fast path.
+#: Bytes of text read at a time by the fast path.
 FAST_SPAN = 1 << 25
 #: Spans the fast path may hand back to the guarded reader before it is left for the file.
 FAST_FAILURES = 4
@@ -91,6 +92,8 @@ class _Text:
         self.decoder = codecs.getincrementaldecoder("utf-8")("strict")
         self.first = True
         self.eof = False
+        self.back = b""  # bytes given back (:meth:`unread`), read again before the file
+        self.offset = 0  # the position, in the (decompressed) bytes, of what is read next
 
     def _bytes(self) -> bytes:
         if self.inflate is None:
@@ -123,17 +126,27 @@ class _Text:
                         "possible gzip bomb")
         return out
 
-    def read(self) -> str:
-        """The next piece of text ('' at the end)."""
-        while not self.eof:
+    def _next(self) -> bytes:
+        """The next bytes: those given back first, then the file's ('' at the end)."""
+        if self.back:
+            data, self.back = self.back, b""
+        else:
             try:
                 data = self._bytes()
             except zlib.error as exc:
                 raise _Stop(f"cannot read: corrupted gzip data: {exc}") from None
+        self.offset += len(data)
+        return data
+
+    def read(self) -> str:
+        """The next piece of text ('' at the end)."""
+        while self.back or not self.eof:
+            pending = len(self.decoder.getstate()[0])
+            data = self._next()
             try:
-                text = self.decoder.decode(data, final=self.eof)
+                text = self.decoder.decode(data, final=self.eof and not self.back)
             except UnicodeDecodeError as exc:
-                raise _Stop(f"cannot read as UTF-8 text: {exc.reason} near byte {self.out_bytes - len(data) + exc.start:,}"
+                raise _Stop(f"cannot read as UTF-8 text: {exc.reason} near byte {self.offset - len(data) - pending + exc.start:,}"
                             + (" of the decompressed data" if self.gzip else "")) from None
             if self.first and text:
                 self.first = False
@@ -141,6 +154,26 @@ class _Text:
             if text:
                 return text
         return ""
+
+    def take_bytes(self, size: int) -> bytes:
+        """At least *size* bytes not yet decoded (fewer at the end), for a reader of bytes; what it
+        does not take it gives back with :meth:`unread`."""
+        pending = self.decoder.getstate()[0]
+        self.decoder.reset()
+        parts, n = [pending], len(pending)
+        while n < size:
+            data = self._next()
+            if not data:
+                break
+            parts.append(data)
+            n += len(data)
+        return b"".join(parts)
+
+    def unread(self, data: bytes) -> None:
+        """Give back *data*: it is read again, before the rest of the file."""
+        if data:
+            self.back = data + self.back
+            self.offset -= len(data)
 
 
 class _Scanner:
@@ -301,14 +334,15 @@ def read_json(path: str | os.PathLike[str], progress: Any = None) -> C.Store:
 
 
 class _Fast:
-    """The fast path for communities (``_jsonstruct``): a span of whole lines of the buffer, each
-    starting a community, decoded by msgspec into typed records and gathered into columns. A span
-    it cannot take as it is (anything msgspec refuses, a repeated key, any problem) is left where
-    it is for the guarded reader, which reads as many communities; after :data:`FAST_FAILURES`
-    such spans the fast path is left for the rest of the file."""
+    """The fast path for communities: a span of whole lines, each starting a community, parsed by
+    pyarrow into columns (``_jsonarrow``, for spans of at least ``MIN_BYTES``) or decoded by msgspec
+    into typed records (``_jsonstruct``) and gathered into columns. A span it cannot take as it is
+    (anything the parser refuses, a repeated key, any problem) is left where it is for the guarded
+    reader, which reads as many communities; after :data:`FAST_FAILURES` such spans the fast path
+    is left for the rest of the file."""
 
     def __init__(self) -> None:
-        self.on = USE_FAST and _jsonstruct.AVAILABLE
+        self.on = USE_FAST and (_jsonstruct.AVAILABLE or _jsonarrow.available())
         self.failures = 0
 
     def _fail(self, count: int) -> int:
@@ -319,38 +353,48 @@ class _Fast:
 
     def span(self, sc: _Scanner, offset: int) -> "C.Gathered | int":
         """The gathered communities of the next span (the scanner moved past it), or the number
-        of communities the guarded reader should read."""
+        of communities the guarded reader should read.
+
+        The span is read as bytes: the text already decoded in the scanner's buffer and about
+        :data:`FAST_SPAN` bytes more, cut after the last whole line that starts a community; the
+        rest (all of it when the span is not taken) is given back to be read as text."""
         if sc.ws() != "{":
             return self._fail(1)
-        if len(sc.buf) - sc.pos < FAST_SPAN:  # refill once (one copy), dropping the text read
-            sc.lines += sc.buf.count("\n", 0, sc.pos)
-            parts, size = [sc.buf[sc.pos:]], len(sc.buf) - sc.pos
-            while size < FAST_SPAN:
-                more = sc.text.read()
-                if not more:
-                    break
-                parts.append(more)
-                size += len(more)
-            sc.buf, sc.pos = "".join(parts), 0
-        cut = sc.buf.rfind("\n{", sc.pos, sc.pos + FAST_SPAN)
-        if cut <= sc.pos:  # the last community, or not one a line: the guarded reader
-            return self._fail(1)
-        body = sc.buf[sc.pos:cut].rstrip(" \t\r\n")
-        if body.endswith(","):
-            body = body[:-1]
-        decoded = _jsonstruct.decode(body)
-        if decoded is None:
-            return self._fail(1)
-        objs, data = decoded
-        del decoded
-        if not _jsonstruct.keys_unique(data, objs):
-            return self._fail(len(objs))
+        sc.lines += sc.buf.count("\n", 0, sc.pos)
+        head = sc.buf[sc.pos:].encode("utf-8")
+        sc.buf, sc.pos = "", 0
+        data = head + sc.text.take_bytes(FAST_SPAN - len(head))
+        del head
+        end = data.rfind(b"\n{", 0, FAST_SPAN)
+        while end > 0 and data[end - 1] in b" \t\r\n":
+            end -= 1
+        if end > 0 and data[end - 1] == 44:  # the comma between two communities
+            end -= 1
+        g = self._gathered(data, end, offset) if end > 0 else None
+        if not isinstance(g, C.Gathered):
+            sc.text.unread(data)
+            return self._fail(g or 1)
+        sc.lines += data.count(b"\n", 0, end)
+        sc.text.unread(data[end:])
+        return g
+
+    def _gathered(self, data: bytes, end: int, offset: int) -> "C.Gathered | int | None":
+        """The communities of ``data[:end]`` gathered, or the number of them (None: unknown) for
+        the guarded reader."""
+        if end >= _jsonarrow.MIN_BYTES and _jsonarrow.available():
+            g = _jsonarrow.gather(data, end, offset)
+            if g is not None:
+                return g
+        if not _jsonstruct.AVAILABLE:
+            return data.count(b"\n{", 0, end) + 1  # the communities, one a line
+        objs = _jsonstruct.decode(data, end)
+        if objs is None:
+            return None
+        if not _jsonstruct.keys_unique(data, end, objs):
+            return len(objs)
         scratch = Problems()
         g = C.gather_communities(objs, scratch, offset=offset)
-        if scratch.items:
-            return self._fail(len(objs))
-        sc.pos += len(body)
-        return g
+        return len(objs) if scratch.items else g
 
 
 def _read(sc: _Scanner, problems: Problems, source: str, progress: Any) -> C.Store:

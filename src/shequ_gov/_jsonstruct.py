@@ -17,7 +17,7 @@ guarded reader reads everything.
 from __future__ import annotations
 
 from itertools import chain, repeat
-from typing import Any, Optional
+from typing import Any
 
 from . import _schema as S
 
@@ -26,19 +26,8 @@ try:
 except ImportError:  # pragma: no cover - exercised by the fallback tests through AVAILABLE
     msgspec = None  # type: ignore[assignment]
 
-_NUMERIC = S.NUMERIC_KINDS
-
-
 def _plain_type(f: S.Field) -> Any:
-    if f.kind in _NUMERIC:
-        return float
-    if f.kind == "bool":
-        return bool
-    if f.kind == "int":
-        return int
-    if f.kind == "keyset":
-        return list[str]
-    return str
+    return {"number": float, "boolean": bool, "integer": int, "strings": list[str], "string": str}[f.plain]
 
 
 def _struct(rec: S.Record) -> Any:
@@ -78,15 +67,11 @@ else:
     _ERRORS = ()
 
 
-def decode(body: str) -> "tuple[list, bytes] | None":
-    """The communities of *body* (``{…},{…}``, the inside of an array) and the UTF-8 text they
-    were decoded from, or None if msgspec refuses it."""
+def decode(data: bytes, end: int) -> "list | None":
+    """The communities of ``data[:end]`` (``{…},{…}``, the inside of an array, UTF-8), or None if
+    msgspec refuses them."""
     try:
-        data = ("[" + body + "]").encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate: the guarded reader names it
-        return None
-    try:
-        return _DECODER.decode(data), data
+        return _DECODER.decode(b"".join((b"[", memoryview(data)[:end], b"]")))
     except _ERRORS:
         return None
     except (ValueError, OverflowError, RecursionError):
@@ -111,14 +96,14 @@ def _present(rec: S.Record, objs: list) -> int:
     return n
 
 
-def keys_unique(data: bytes, objs: list) -> bool:
-    """Whether no object in *data* (the text *objs* were decoded from) repeats a key.
+def keys_unique(data: bytes, end: int, objs: list) -> bool:
+    """Whether no object in ``data[:end]`` (the text *objs* were decoded from) repeats a key.
 
     Without a backslash in the text no string holds a quote, so every key is followed by ``":``
     and, when every colon follows a quote, the count of ``":`` is at least the number of keys
     written (a string value that starts with a colon adds one more). The decoder keeps one value
     per key, so the keys it kept are as many as the keys written only when no key is repeated."""
-    if b"\\" in data:
+    if data.find(b"\\", 0, end) >= 0:
         return False
-    written = data.count(b'":')
-    return written == data.count(b":") and written == _present(S.COMMUNITY, objs)
+    written = data.count(b'":', 0, end)
+    return written == data.count(b":", 0, end) and written == _present(S.COMMUNITY, objs)

@@ -129,7 +129,14 @@ class Report:
                 f"over {len(self.dataset)} communities, as of {self.as_of}, mode {self.mode}: {len(self)} verdicts>")
 
     def __len__(self) -> int:
-        return int(sum(int(b.included.sum()) for b in self._blocks))
+        counted: dict[int, int] = {}  # rules share their masks of included subjects: each is counted once
+        total = 0
+        for b in self._blocks:  # (the blocks hold the masks: no id is reused meanwhile)
+            n = counted.get(id(b.included))
+            if n is None:
+                n = counted[id(b.included)] = int(b.included.sum())
+            total += n
+        return total
 
     @property
     def rule_ids(self) -> list[str]:
@@ -272,12 +279,19 @@ class Report:
         k = len(STATUSES)
         meta: list[tuple[int, Block]] = []
         counts: list[np.ndarray] = []
+        per_rule: list[list[int]] = []  # (without a level: one row of counts per rule)
         regions: list[tuple[np.ndarray, np.ndarray]] = []
         texts: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         for b in self._blocks:
             inc = b.included
             if lv is None:
-                counts.append(np.bincount(b.status[inc], minlength=k)[None, :])
+                if len(inc) <= W._FEW:  # a few subjects (a single-community request): counted one by one
+                    row = [0] * k
+                    for s, i in zip(b.status.tolist(), inc.tolist()):
+                        row[s] += i
+                else:
+                    row = np.bincount(b.status[inc], minlength=k).tolist()
+                per_rule.append(row)
                 meta.append((1, b))
                 continue
             if lv.depth > b.level.depth:
@@ -296,7 +310,7 @@ class Report:
                 labels = texts[id(rcodes)] = (rcodes, code_text, W._names_of(st, rcodes))
             regions.append((labels[1][keep], labels[2][keep]))
             meta.append((len(keep), b))
-        cnt = np.concatenate(counts) if counts else np.zeros((0, k), np.int64)
+        cnt = np.concatenate(counts) if counts else np.array(per_rule, dtype=np.int64).reshape(len(per_rule), k)
         rows: dict[str, list] = {"policy": _repeat([(n, b.policy.id) for n, b in meta]).tolist(),
                                  "rule": _repeat([(n, b.rule.id) for n, b in meta]).tolist(),
                                  "strength": _repeat([(n, b.rule.strength) for n, b in meta]).tolist()}
@@ -419,7 +433,7 @@ class Report:
             # rule); no column statistics (they cost as much as the rest of the writing)
             with pq.ParquetWriter(f, schema, use_dictionary=[n for n in schema.names if n != "code"],
                                   write_statistics=False, write_batch_size=1 << 16) as w:
-                for batch in W.arrow_batches(self):
+                for batch in W.prefetched(W.arrow_batches(self)):  # built while the last one is written
                     w.write_batch(batch)
 
         atomic_write(path, emit)

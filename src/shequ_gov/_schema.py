@@ -97,6 +97,16 @@ class Field:
         """The stored value of a missing entry (NaN or -1)."""
         return math.nan if self.numeric else -1
 
+    @property
+    def plain(self) -> str:
+        """The JSON type of its value when written plainly (as :meth:`Dataset.write` writes it):
+        ``number``, ``boolean``, ``integer``, ``strings`` (a list) or ``string``. The fast JSON
+        readers type their columns by it; anything else (a quantity with its unit …) is read by
+        the guarded reader."""
+        if self.numeric:
+            return "number"
+        return {"bool": "boolean", "int": "integer", "keyset": "strings"}.get(self.kind, "string")
+
     def expected(self) -> str:
         """Words for what this field accepts, for error messages and docs."""
         k = self.kind

@@ -165,7 +165,7 @@ class Tri:
     @property
     def is_false(self) -> np.ndarray:
         """Definitely false."""
-        return self.known & ~self.value
+        return np.greater(self.known, self.value)  # known & ~value, in one pass
 
     def where(self, mask: np.ndarray) -> "Tri":
         """Unknown outside *mask*."""
@@ -206,7 +206,7 @@ class Outcome:
         self.measured = measured
         self.required = required
         self.unit = unit
-        self.op = Relation.parse(op)
+        self.op = op if type(op) is Relation else Relation.parse(op)
         self.inputs = dict(inputs or {})
         self.violations = dict(violations or {})
         self.indicator = indicator
@@ -267,10 +267,10 @@ class Block:
             return None
         return self._judged(o.required)
 
-    def _value_at(self, values: Any, row: int) -> float:
-        if self.status[row] in (S_NA, S_ERROR):
+    def _value_at(self, values: Any, row: int, status: int | None = None) -> float:
+        if (int(self.status[row]) if status is None else status) in _UNJUDGED:
             return np.nan
-        return float(values[row]) if np.ndim(values) else float(values)
+        return float(values[row]) if (values.ndim if type(values) is np.ndarray else np.ndim(values)) else float(values)
 
     def measured_at(self, row: int) -> float | None:
         """:meth:`measured` of one subject (None where the rule reports no measured value), in O(1)."""
@@ -284,13 +284,21 @@ class Block:
 
     def shortfall_at(self, row: int) -> float | None:
         """:meth:`shortfall` of one subject, in O(1) (the same arithmetic on one element)."""
+        return self.values_at(row)[2]
+
+    def values_at(self, row: int) -> tuple[float | None, float | None, float | None]:
+        """:meth:`measured_at`, :meth:`required_at` and :meth:`shortfall_at` of one subject, each read once."""
         o = self.outcome
-        m, r = self.measured_at(row), self.required_at(row)
-        if o is None or m is None or r is None or not o.op.has_shortfall:
-            return None
-        if self.status[row] != S_FAIL:
-            return np.nan
-        return o.op.gap(m, r)
+        if o is None:
+            return None, None, None
+        s = int(self.status[row])
+        m = None if o.measured is None else self._value_at(o.measured, row, s)
+        r = None if o.required is None else self._value_at(o.required, row, s)
+        if m is None or r is None or not o.op.has_shortfall:
+            return m, r, None
+        if s != S_FAIL:
+            return m, r, np.nan
+        return m, r, o.op.gap(m, r)
 
     def shortfall(self) -> np.ndarray | None:
         """How far each FAIL is from passing (in the rule's unit); NaN elsewhere."""
@@ -301,6 +309,9 @@ class Block:
         if r is None or not o.op.has_shortfall:
             return None
         return np.where(self.status == S_FAIL, o.op.gap(m, r), np.nan)
+
+
+_UNJUDGED = frozenset((S_NA, S_ERROR))  # statuses whose subjects have no measured or required value
 
 
 class PackedMask:

@@ -156,16 +156,17 @@ class Vocabulary:
         Whether any other string is accepted too (kept as written, labelled by itself).
     """
 
-    __slots__ = ("name", "open", "_terms", "_index")
+    __slots__ = ("name", "open", "_terms", "_index", "_keys")
 
     def __init__(self, name: str, terms: Iterable[tuple[str, str, str]], *, open: bool = False):
         self.name = name
         self.open = open
         self._terms = tuple(Term(*t) for t in terms)
         self._index = {t.key: i for i, t in enumerate(self._terms)}
+        self._keys = tuple(t.key for t in self._terms)  # (iterated by rules on every evaluation)
 
     def __iter__(self) -> Iterator[str]:
-        return (t.key for t in self._terms)
+        return iter(self._keys)
 
     def __len__(self) -> int:
         return len(self._terms)

@@ -19,7 +19,6 @@ unknown into PASS; the engine reports it as UNKNOWN.
 
 from __future__ import annotations
 
-import copy
 import weakref
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -115,6 +114,16 @@ def _le(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def _compare_bounds(measured: Any, required: Any, op: Relation) -> Tri:
     m_lo, m_hi = _bounds(measured)
     r_lo, r_hi = _bounds(required)
+    sides = (m_lo, m_hi, r_lo, r_hi)
+    n = max(a.size for a in sides)
+    if n <= _FEW_SUBJECTS and all(a.shape == (n,) or a.ndim == 0 for a in sides) and any(a.ndim for a in sides):
+        # a few subjects: the same comparisons element by element (see _few_compare)
+        m_lo, m_hi, r_lo, r_hi = (a.tolist() if a.ndim else [float(a)] * n for a in sides)
+        if op is Relation.AT_LEAST:  # surely: the least measured reaches the most required (as below)
+            true, maybe = _few_compare(m_lo, r_hi, op), _few_compare(m_hi, r_lo, op)
+        else:
+            true, maybe = _few_compare(m_hi, r_lo, op), _few_compare(m_lo, r_hi, op)
+        return Tri._normal(true.value, true.value | maybe.is_false)
     shape = np.broadcast(m_lo, m_hi, r_lo, r_hi).shape
     if op is Relation.AT_LEAST:  # surely: the least measured reaches the most required; surely not: the most misses the least
         true, other = _ge(m_lo, r_hi), (m_hi, r_lo)
@@ -154,13 +163,16 @@ def compare(measured: Any, required: Any, op: Relation | str) -> Tri:
     Either side may be a :class:`Range`: the comparison is then known where every value in the
     range gives the same answer.
     """
-    op = Relation.parse(op)
+    op = op if type(op) is Relation else Relation.parse(op)
     if not op.compares:
         raise ValueError(f"compare() takes '>=' or '<=', not {op.value!r}")
-    if isinstance(measured, Range) or isinstance(required, Range) or isinstance(required, Mapping):
+    if isinstance(measured, Range) or isinstance(required, Range) or (
+            type(required) not in _PLAIN and isinstance(required, Mapping)):
         return _compare_bounds(measured, required, op)
     m = np.asarray(measured, dtype=np.float64)
     r = np.asarray(required, dtype=np.float64)
+    if m.ndim == 1 and len(m) <= _FEW_SUBJECTS and (r.ndim == 0 or r.shape == m.shape):
+        return _few_compare(m.tolist(), r.tolist() if r.ndim else [float(r)] * len(m), op)
     if r.ndim == 0 and m.ndim == 1:  # one threshold (the common case): scalar arithmetic, no temporaries
         bound = float(r)
         if bound != bound:
@@ -169,7 +181,8 @@ def compare(measured: Any, required: Any, op: Relation | str) -> Tri:
         with np.errstate(invalid="ignore"):
             v = m >= bound - tol if op is Relation.AT_LEAST else m <= bound + tol
         return Tri._normal(v, ~np.isnan(m))  # (a comparison with NaN is false: v is already false where unknown)
-    r = np.broadcast_to(r, m.shape)
+    if r.shape != m.shape:
+        r = np.broadcast_to(r, m.shape)
     if m.ndim == 1 and len(m) > _BLOCK:  # a threshold per row over a long column (a child table's records)
         return _compare_rows(m, r, op)
     missing = np.isnan(m)
@@ -203,6 +216,23 @@ def _compare_rows(m: np.ndarray, r: np.ndarray, op: Relation) -> Tri:
             kb |= np.isnan(rb)
             np.logical_not(kb, out=kb)
     return Tri._normal(v, known)
+
+
+#: Types of a side of a comparison that are surely not a parameter keyed by a category (a Mapping).
+_PLAIN = (float, int, np.ndarray, np.float64)
+
+
+def _few_compare(measured: list[float], required: list[float], op: Relation) -> Tri:
+    """:func:`compare` of a few subjects (a single-community request), element by element: the same
+    arithmetic as :func:`_slack` on each number (Python floats are IEEE doubles, as numpy's are), and a
+    comparison with NaN is false there too."""
+    sign = -1.0 if op is Relation.AT_LEAST else 1.0
+    value, known = [], []
+    for m, r in zip(measured, required):
+        bound = r + sign * (_EPS * max(1.0, abs(r)))
+        value.append(m >= bound if sign < 0 else m <= bound)
+        known.append(m == m and r == r)
+    return Tri._normal(np.array(value, dtype=bool), np.array(known, dtype=bool))
 
 
 def at_least(measured: Any, required: Any, *, unit: str = "", inputs: Mapping | None = None,
@@ -386,8 +416,10 @@ class ChildInputs:
             return hit[1]
         m = np.asarray(mask, dtype=bool)
         size = len(m)
-        k = np.count_nonzero(m)
-        if k == 0:
+        k = np.count_nonzero(m) if size > _FEW_RECORDS else -1
+        if k < 0:  # a few records (a single-community request): their owners counted, no running sum
+            out = np.bincount(self._child.owner[m], minlength=self._n)
+        elif k == 0:
             out = np.zeros(self._n, dtype=np.int64)
         elif k == size:
             out = self.lengths()
@@ -501,7 +533,9 @@ class ChildInputs:
 
     def _any_of(self, counts: np.ndarray, unknown: np.ndarray) -> Tri:
         n_true = counts > 0
-        return Tri(n_true, self.known & (n_true | ~unknown))
+        known = np.greater_equal(n_true, unknown)  # n_true | ~unknown, in one pass
+        known &= self.known
+        return Tri._normal(n_true & known, known)
 
     def all(self, t: Tri) -> Tri:
         """Per community: true if every record is true (or there are none); false if one is false."""
@@ -656,7 +690,7 @@ class CommunityInputs:
         """The same inputs (sharing their cache) with *selected* as :attr:`selected`; ``self`` is unchanged."""
         if len(selected) != self.n:
             raise ValueError(f"a selection of {len(selected)} communities for {self.n}")
-        view = copy.copy(self)
+        view = _shallow_copy(self)
         view._selected = selected
         return view
 
@@ -695,7 +729,14 @@ class CommunityInputs:
 
     def area_is(self, *types: AreaType | str) -> Tri:
         """Whether each community's area type is one of *types* (unknown where it is missing)."""
-        codes = tuple(sorted(AREA_TYPES.index(AreaType.parse(t).value) for t in types))
+        try:  # the codes of a set of area types, worked out once (rules ask with the same few sets)
+            codes = _AREA_CODES.get(types)
+        except TypeError:  # an unhashable argument: parsed below, which says what is wrong with it
+            codes = None
+        if codes is None:
+            codes = tuple(sorted(AREA_TYPES.index(AreaType.parse(t).value) for t in types))
+            if len(_AREA_CODES) < 256:
+                _AREA_CODES[types] = codes
 
         def make() -> Tri:
             lut = np.zeros(len(AREA_TYPES) + 1, dtype=bool)  # the last cell is the missing code -1
@@ -839,7 +880,7 @@ class CommunityInputs:
         lv = Level.parse(level)
         regions = self._cached(("regions", lv), lambda: RegionInputs(self, lv))
         if regions._inputs is not self:  # the view of this rule's selection (see with_selection)
-            regions = copy.copy(regions)
+            regions = _shallow_copy(regions)
             regions._inputs = self
         return regions
 
@@ -877,6 +918,9 @@ class RegionInputs:
 
     def _sum(self, weights: np.ndarray) -> np.ndarray:
         """Per region: the sum of a per-community array over the communities inside it."""
+        if len(weights) <= _FEW_RECORDS and isinstance(weights, np.ndarray) and weights.dtype == bool:
+            # a few communities: the general path below (exact for counts), cheaper than a running sum
+            weights = weights.astype(np.float64)
         if self._bounds is not None and isinstance(weights, np.ndarray) and weights.dtype == bool:
             # communities are in code order, so each region's are one run of rows: a count is the
             # difference of one running sum at the runs' ends
@@ -968,9 +1012,32 @@ class RegionInputs:
         return Tri(~n_false & ~n_unknown, n_false | ~n_unknown)
 
 
+def _shallow_copy(obj: Any) -> Any:
+    """What ``copy.copy`` gives for the inputs' classes (plain attributes in ``__dict__``), without its
+    protocol lookups: a view is made per region-level rule."""
+    out = object.__new__(type(obj))
+    out.__dict__.update(obj.__dict__)
+    return out
+
+
 def _contiguous(of_row: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray] | None:
     """Where the rows of each of *n* groups form one run (rows in code order, -1: in no group):
     each group's run as ``(start, stop)`` arrays (empty runs for groups with no row); else None."""
+    if len(of_row) <= _FEW_RECORDS and n <= _FEW_RECORDS:  # a few rows and groups: the same runs, in Python
+        lo, hi = [0] * n, [0] * n
+        last = -1
+        for row, g in enumerate(of_row.tolist()):
+            if g < 0:
+                continue
+            if g < last:
+                return None
+            if g != last:
+                lo[g] = row
+            hi[g] = row + 1
+            last = g
+        if sum(hi) - sum(lo) != sum(1 for g in of_row.tolist() if g >= 0):  # a row of no group inside a run
+            return None
+        return np.array(lo, dtype=np.int64), np.array(hi, dtype=np.int64)
     rows = np.flatnonzero(of_row >= 0)
     grp = of_row[rows]
     if len(grp) > 1 and np.any(grp[1:] < grp[:-1]):
@@ -998,6 +1065,15 @@ def _popcount(bits: np.ndarray) -> np.ndarray:
 
 #: The former name of :class:`CommunityInputs`.
 Inputs = CommunityInputs
+
+#: Up to this many records (or communities) aggregates count the owners of the true ones, where numpy's
+#: fixed cost per call exceeds the work (a single-community request); the results are the same.
+_FEW_RECORDS = 64
+#: Up to this many subjects :func:`compare` works element by element (as the engine's statuses do).
+_FEW_SUBJECTS = 8
+
+#: :meth:`CommunityInputs.area_is`'s area type codes, by the types asked for.
+_AREA_CODES: dict[tuple[Any, ...], tuple[int, ...]] = {}
 
 _COMMUNITY_SPECS = dict(S.COMMUNITY_COLUMNS)
 _NUMERIC = [p for p, f in S.COMMUNITY_COLUMNS if f.kind in ("count", "quantity", "share")]
