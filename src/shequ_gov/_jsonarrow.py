@@ -114,12 +114,14 @@ def _finite(pa: Any, pc: Any, arr: Any) -> bool:
 
 def _map_of(pa: Any, pc: Any, arr: Any) -> Any:
     """A struct array of year → value (the keys as fields) as a map array, entries in field order."""
+    from ._arrow import _np  # the validity bits as numpy, as the Parquet reader reads them
+
     fields = arr.flatten()
     names = [f.name for f in arr.type]
     m = len(arr)
     given = np.zeros((m, len(names)), dtype=bool)
     for j, f in enumerate(fields):
-        given[:, j] = np.asarray(f.is_valid())
+        given[:, j] = _np(f.is_valid())
     rows, cols = np.nonzero(given)  # row by row, fields in order
     offsets = np.zeros(m + 1, dtype=np.int32)
     np.cumsum(given.sum(axis=1), out=offsets[1:])

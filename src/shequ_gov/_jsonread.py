@@ -47,7 +47,7 @@ BATCH = 20_000
 MAX_INFLATE_RATIO = 200
 #: … or this many bytes, whichever is larger.
 MIN_INFLATE_BYTES = 256 * 2**20
-#: Read communities by the fast path (msgspec, when installed) where it can take them.
+#: Read communities by a fast path (pyarrow or msgspec, when installed) where it can take them.
 USE_FAST = True
 #: Bytes of text read at a time by the fast path.
 FAST_SPAN = 1 << 25
