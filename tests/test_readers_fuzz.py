@@ -4,6 +4,7 @@ give a Dataset or a ValidationError, never another exception.
 The budget is bounded (``max_examples`` per test, no deadline) so that ``make test`` stays fast.
 """
 
+import copy
 import gzip
 import json
 import os
@@ -37,6 +38,13 @@ def _paths(node, prefix=()):
             yield from _paths(v, prefix + (i,))
 
 
+def _fresh(value):
+    """A copy of a hostile value: ``sampled_from`` hands out the same list or dict every time, and a
+    document holding one object in two places (or a later mutation putting it inside itself) would
+    be a cycle — not JSON, and a mutation that leaks into later examples."""
+    return copy.deepcopy(value)
+
+
 @st.composite
 def mutated_documents(draw):
     doc = draw(dataset_documents(max_communities=4))
@@ -47,12 +55,12 @@ def mutated_documents(draw):
         container, key = draw(st.sampled_from(spots))
         action = draw(st.sampled_from(["replace", "delete", "add", "duplicate"]))
         if action == "replace" or isinstance(container, list):
-            container[key] = draw(HOSTILE_VALUES)
+            container[key] = _fresh(draw(HOSTILE_VALUES))
         elif action == "delete":
             container.pop(key, None)
         else:
             container[draw(st.sampled_from(["extra", "households", "kind", "roles", "ratings", "2020", key]))] = \
-                draw(HOSTILE_VALUES)
+                _fresh(draw(HOSTILE_VALUES))
         spots = list(_paths(doc))
     return doc
 
