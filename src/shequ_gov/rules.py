@@ -196,9 +196,6 @@ def compare(measured: Any, required: Any, op: Relation | str) -> Tri:
 #: block at a time: their temporaries stay in the cache, and no column-sized one is allocated (at a
 #: million communities a float column of a child table is tens of megabytes: fresh pages each time).
 _BLOCK = 1 << 16
-#: Rows per block of a running count (:meth:`ChildInputs._segment_counts`): large blocks, whose
-#: temporaries are a fraction of the count's own array (smaller ones cost more calls than they save).
-_SUM_BLOCK = 1 << 20
 
 
 def _compare_rows(m: np.ndarray, r: np.ndarray, op: Relation) -> Tri:
@@ -404,11 +401,12 @@ class ChildInputs:
         """Per community: how many of its records are true in *mask* (read-only int array).
 
         The records are grouped by community, so the cheapest exact method depends on the mask's
-        density: a sparse mask counts its true records' owners, an almost-full one subtracts the
-        owners of its false records from the lengths, and the rest reads one running sum at the
-        CSR offsets. For a read-only *mask* (a cached flag, the known-ness of a field, a stored
-        column) the result is kept for the evaluation while the mask lives: rules and policies
-        that aggregate the same mask share one computation.
+        density (each measured at 100,000 and 1,000,000 communities): a sparse mask counts its true
+        records' owners, an almost-full one subtracts the owners of its false records from the
+        lengths, and the rest are counted from the mask's bits (:meth:`_bit_counts`). For a
+        read-only *mask* (a cached flag, the known-ness of a field, a stored column) the result is
+        kept for the evaluation while the mask lives: rules and policies that aggregate the same
+        mask share one computation.
         """
         key = ("seg", id(mask))
         hit = self._cache.get(key)
@@ -417,34 +415,18 @@ class ChildInputs:
         m = np.asarray(mask, dtype=bool)
         size = len(m)
         k = np.count_nonzero(m) if size > _FEW_RECORDS else -1
-        if k < 0:  # a few records (a single-community request): their owners counted, no running sum
+        if k < 0:  # a few records (a single-community request): their owners counted
             out = np.bincount(self._child.owner[m], minlength=self._n)
         elif k == 0:
             out = np.zeros(self._n, dtype=np.int64)
         elif k == size:
             out = self.lengths()
-        elif k < size // 16:  # sparse: count the true records' owners
+        elif k < size // 64:  # sparse: count the true records' owners
             out = np.bincount(self._child.owner[np.flatnonzero(m)], minlength=self._n)
-        elif size - k < size // 16:  # almost full: the lengths less the false records
+        elif size - k < size // 128:  # almost full: the lengths less the false records
             out = self.lengths() - np.bincount(self._child.owner[np.flatnonzero(~m)], minlength=self._n)
-        else:  # a running sum, read at the CSR offsets (measured faster than cache-sized blocks of it)
-            off = self._child.offsets
-            dtype = np.int32 if size < 2**31 else np.int64
-            if size <= _SUM_BLOCK:
-                total = np.empty(size + 1, dtype=dtype)
-                total[0] = 0
-                np.cumsum(m, out=total[1:])
-                out = np.diff(total[off])
-            else:  # over a million rows' whole communities at a time: numpy sums the booleans through a
-                # cast copy of its input, and a running sum of the whole column would be column-sized
-                out = np.empty(self._n, dtype=dtype)
-                cuts = np.unique(np.r_[0, np.searchsorted(off, np.arange(_SUM_BLOCK, size, _SUM_BLOCK)), self._n])
-                for c0, c1 in zip(cuts[:-1].tolist(), cuts[1:].tolist()):
-                    a, b = int(off[c0]), int(off[c1])
-                    total = np.empty(b - a + 1, dtype=dtype)
-                    total[0] = 0
-                    np.cumsum(m[a:b], out=total[1:])
-                    out[c0:c1] = np.diff(total[off[c0:c1 + 1] - a])
+        else:
+            out = self._bit_counts(m)
         out.setflags(write=False)
         if m is mask and not mask.flags.writeable:
             try:  # the entry goes with the mask (or with the evaluation's caches, see CommunityInputs.release)
@@ -453,6 +435,34 @@ class ChildInputs:
                 return out
             self._cache[key] = (ref, out)
         return out
+
+    def _bit_counts(self, m: np.ndarray) -> np.ndarray:
+        """Per community: the true records of *m* (a boolean mask over the records), from its bits.
+
+        The mask is packed eight records a byte. The true records before an offset are the set
+        bits of the whole bytes before it (a running sum over the bytes) and those of its own
+        byte that precede it; a community's count is that number at its end offset less that at
+        its start. The work per record is one bit, and the running sum (an eighth as long as the
+        table) stays in the CPU's cache at any size, where a running sum over the records is a
+        column of four bytes a record (measured at a million communities: 3.3 ms against 5.4 ms
+        for 4.5 million staff records, and the same at 100,000).
+        """
+        size = len(m)
+        at = self._cache.get("bit offsets")
+        if at is None:  # for each offset: its byte, and the shift that keeps the bits before it
+            off = self._child.offsets
+            at = self._cache["bit offsets"] = (off >> 3, (8 - (off & 7)).astype(np.uint8))
+        byte, shift = at
+        bits = np.packbits(m)  # record j is bit 7 - j % 8 of byte j // 8
+        if size % 8 == 0:  # the byte the offset past the last record reads (its shift is 8: no bit)
+            bits = np.append(bits, np.uint8(0))
+        dtype = np.int32 if size < 2**31 else np.int64
+        before = np.empty(len(bits) + 1, dtype=dtype)  # set bits in the bytes before each byte
+        before[0] = 0
+        np.cumsum(_popcount(bits), out=before[1:])
+        upto = before[byte]
+        upto += _popcount(np.right_shift(bits[byte], shift))  # (a shift by 8 leaves no bit)
+        return np.diff(upto)
 
     def _any_counts(self, t: Tri) -> tuple[np.ndarray, np.ndarray]:
         """Per community: how many records are true in *t* (int, read-only), and whether one is unknown."""
@@ -1060,6 +1070,8 @@ def _popcount(bits: np.ndarray) -> np.ndarray:
     if hasattr(np, "bitwise_count"):  # numpy ≥ 2.0
         return np.bitwise_count(bits)
     table = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
+    if bits.dtype.itemsize == 1:
+        return table[bits.view(np.uint8)]
     return table[bits.view(np.uint8).reshape(len(bits), -1)].sum(axis=1)
 
 
