@@ -97,3 +97,42 @@ def test_shared_counts_equal_fresh_counts_for_any_sequence_of_masks(seeds: list[
     pool = [np.random.default_rng(s % 11).random(len(child)) < (s % 7 + 1) / 8 for s in seeds]
     for m in pool:
         assert child._segment_counts(m).tolist() == _expected(child, m)
+
+
+def test_row_blocks_benchmark_joins_blocks_into_the_whole_columns_verdicts_and_numbers() -> None:
+    # the ``row_blocks`` benchmark's alternative to whole columns must compute the same thing, or its
+    # timing compares nothing: every community-level rule, run block by block and joined, gives the
+    # verdicts and numbers of one run over the whole columns
+    import datetime as dt
+    import sys
+    from pathlib import Path
+
+    import shequ_gov as sg
+    from shequ_gov._vocab import Level
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    try:
+        from benchmarks.row_blocks import block_inputs, joined
+    finally:
+        sys.path.pop(0)
+    ds = sg.synth.generate(3000, seed=4)
+    day = dt.date(2024, 6, 30)
+    whole = rules.CommunityInputs(ds._st)
+    views = block_inputs(ds._st, 700)
+    assert [v.n for v in views] == [600] * 5
+    ran = 0
+    for pol in (sg.policies.load(name) for name in sg.policies.available()):
+        for rule in pol.rules:
+            if rule.level is not Level.COMMUNITY or not rule.in_force(day):
+                continue
+            p = pol.params(day).for_rule(rule)
+            a, b = rule.function(whole, p), joined([rule.function(v, p) for v in views])
+            assert np.array_equal(a.result.value, b.result.value) and np.array_equal(a.result.known, b.result.known)
+            for x, y in [(a.measured, b.measured), (a.required, b.required)] + \
+                    [(a.inputs[k][0], b.inputs[k][0]) for k in a.inputs]:
+                if x is not None:
+                    np.testing.assert_array_equal(np.broadcast_to(x, (len(ds),)), np.broadcast_to(y, (len(ds),)))
+            for t in a.violations:
+                assert np.array_equal(np.asarray(a.violations[t]), b.violations[t])
+            ran += 1
+    assert ran >= 40
