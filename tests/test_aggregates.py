@@ -136,3 +136,45 @@ def test_row_blocks_benchmark_joins_blocks_into_the_whole_columns_verdicts_and_n
                 assert np.array_equal(np.asarray(a.violations[t]), b.violations[t])
             ran += 1
     assert ran >= 40
+
+
+_SPECIAL = [0.0, -0.0, 1.0, -1.0, np.inf, -np.inf, np.nan, 3.5, 1e300]
+
+
+@st.composite
+def tables_values_masks(draw: st.DrawFn) -> tuple[list[int], np.ndarray, np.ndarray | None, np.ndarray]:
+    lengths = draw(st.lists(st.integers(0, 11), min_size=1, max_size=120))
+    size = sum(lengths)
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    special = np.array(_SPECIAL)[rng.integers(0, len(_SPECIAL), size)]
+    values = np.where(rng.random(size) < draw(st.sampled_from([0.0, 0.5, 1.0])), special, rng.normal(size=size))
+    mask = None if draw(st.booleans()) else rng.random(size) < draw(st.sampled_from([0.0, 0.6, 1.0]))
+    return lengths, values, mask, rng.random(len(lengths)) < 0.9
+
+
+@settings(max_examples=200, deadline=None)
+@given(tables_values_masks(), st.sampled_from([7, 1 << 16]))
+def test_min_and_max_equal_the_fold_of_each_communitys_selected_values(
+        case: tuple[list[int], np.ndarray, np.ndarray | None, np.ndarray], block: int) -> None:
+    # the fold of the selected records' values (NaN if one is NaN or the list is missing, *empty* if
+    # none is selected or all are ±inf at the fold's start), at any block size
+    lengths, values, mask, known = case
+    child = _table(lengths)
+    child.known = known
+    offsets = np.r_[0, np.cumsum(lengths)].astype(int)
+    old = rules._BLOCK
+    rules._BLOCK = block
+    try:
+        for method, fold, start in ((child.min, min, np.inf), (child.max, max, -np.inf)):
+            got = method(values, mask, empty=-7.0)
+            expected = []
+            for c in range(len(lengths)):
+                chosen = [values[r] for r in range(offsets[c], offsets[c + 1]) if mask is None or mask[r]]
+                if not known[c] or any(np.isnan(x) for x in chosen):
+                    expected.append(np.nan)
+                    continue
+                out = fold([start, *chosen])
+                expected.append(-7.0 if out == start else out)
+            assert np.array_equal(got, np.array(expected), equal_nan=True)
+    finally:
+        rules._BLOCK = old

@@ -516,23 +516,24 @@ class ChildInputs:
 
     def _extreme(self, values: np.ndarray, mask: np.ndarray | None, empty: float, ufunc: Any, start: float) -> np.ndarray:
         v = np.asarray(values, dtype=np.float64)
-        nan = np.isnan(v)  # (selected) records whose value is NaN: their community's value is unknown
-        keep = ~nan  # records whose value is folded in: selected and not NaN
-        if mask is not None:
-            m = np.asarray(mask, bool)
-            keep &= m
-            nan &= m
+        isnan = np.isnan(v)
+        nan = isnan if mask is None else isnan & np.asarray(mask, bool)  # selected records whose value is NaN:
+        # their community's value is unknown
         owner = self._child.owner
         out = np.full(self._n, start)
         # each record's value folded into its community's, in record order (unbuffered ufunc.at: what
-        # reduceat over the CSR segments gives, without its cost per segment); where some records are
-        # left out, a block at a time over the kept ones (block-sized index and value temporaries)
-        if keep.all():
+        # reduceat over the CSR segments gives, without its cost per segment); a record left out (NaN,
+        # or not selected) is folded in as *start*, which changes nothing, a block at a time (block-sized
+        # temporaries, no index of the kept records)
+        if mask is None and not isnan.any():
             ufunc.at(out, owner, v)
         else:
+            m = None if mask is None else np.asarray(mask, bool)
             for i in range(0, len(v), _BLOCK):
-                rows = np.flatnonzero(keep[i:i + _BLOCK])
-                ufunc.at(out, owner[i:i + _BLOCK][rows], v[i:i + _BLOCK][rows])
+                vb = v[i:i + _BLOCK].copy()
+                left_out = isnan[i:i + _BLOCK] if m is None else isnan[i:i + _BLOCK] | ~m[i:i + _BLOCK]
+                np.copyto(vb, start, where=left_out)
+                ufunc.at(out, owner[i:i + _BLOCK], vb)
         unknown = self._segment_counts(nan) > 0
         out[out == start] = empty
         out[unknown | ~self.known] = np.nan
