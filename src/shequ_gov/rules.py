@@ -451,13 +451,14 @@ class ChildInputs:
     def _bit_counts(self, bits: np.ndarray, size: int) -> np.ndarray:
         """Per community: the true records of a mask over the *size* records, from its *bits*
         (``np.packbits`` of the mask: eight records a byte, the first the highest bit).
- The true records before an offset are the set
-        bits of the whole bytes before it (a running sum over the bytes) and those of its own
-        byte that precede it; a community's count is that number at its end offset less that at
-        its start. The work per record is one bit, and the running sum (an eighth as long as the
-        table) stays in the CPU's cache at any size, where a running sum over the records is a
-        column of four bytes a record (measured at a million communities: 3.3 ms against 5.4 ms
-        for 4.5 million staff records, and the same at 100,000).
+
+        The true records before an offset are the set bits of the whole bytes before it (a running
+        sum over the bytes) and those of its own byte that precede it; a community's count is that
+        number at its end offset less that at its start. The work per record is one bit, and the
+        running sum (an eighth as long as the table) stays in the CPU's cache at any size, where a
+        running sum over the records is a column of four bytes a record (measured at a million
+        communities: 3.3 ms against 5.4 ms for 4.5 million staff records; 0.29 against 0.37 ms at
+        100,000).
         """
         at = self._cache.get("bit offsets")
         if at is None:  # for each offset: its byte, and the shift that keeps the bits before it
@@ -525,10 +526,10 @@ class ChildInputs:
         # reduceat over the CSR segments gives, without its cost per segment); a record left out (NaN,
         # or not selected) is folded in as *start*, which changes nothing, a block at a time (block-sized
         # temporaries, no index of the kept records)
-        if mask is None and not isnan.any():
+        m = None if mask is None else np.asarray(mask, bool)
+        if not isnan.any() and (m is None or m.all()):  # every record folded in
             ufunc.at(out, owner, v)
         else:
-            m = None if mask is None else np.asarray(mask, bool)
             for i in range(0, len(v), _BLOCK):
                 vb = v[i:i + _BLOCK].copy()
                 left_out = isnan[i:i + _BLOCK] if m is None else isnan[i:i + _BLOCK] | ~m[i:i + _BLOCK]
