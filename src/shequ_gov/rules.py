@@ -463,7 +463,10 @@ class ChildInputs:
         at = self._cache.get("bit offsets")
         if at is None:  # for each offset: its byte, and the shift that keeps the bits before it
             off = self._child.offsets
-            at = self._cache["bit offsets"] = (off >> 3, (8 - (off & 7)).astype(np.uint8))
+            shift = off.astype(np.uint8)  # (the low byte: the bit within a byte is in it)
+            shift &= 7
+            np.subtract(8, shift, out=shift)
+            at = self._cache["bit offsets"] = (off >> 3, shift)
         byte, shift = at
         if size % 8 == 0:  # the byte the offset past the last record reads (its shift is 8: no bit)
             bits = np.append(bits, np.uint8(0))
