@@ -99,3 +99,43 @@ def test_a_well_formed_outcome_with_nan_and_scalars_passes_the_check(ds, toy_pol
         warnings.simplefilter("error", sg.RuleErrorWarning)
         report = sg.evaluate(ds, good, as_of="2024-01-01")
     assert report.status(CODE, "toy.area") is sg.Status.PASS
+
+
+def _wrong_length_aggregates():
+    """Rule functions handing a child table's aggregate an array that is not one value per record."""
+    from shequ_gov.rules import Tri, at_least, no_violations
+
+    def count_community_mask(c, p):  # a mask over the communities, not the staff
+        return at_least(c.staff.count(np.ones(c.n, bool)), 1)
+
+    def count_short_mask(c, p):
+        return at_least(c.tasks.count(np.ones(len(c.tasks) - 1, bool)), 1)
+
+    def sum_of_community_values(c, p):
+        return at_least(c.facilities.sum(c.number("households")), 1)
+
+    def min_with_long_mask(c, p):
+        return at_least(c.staff.min(c.staff.column("monthly_pay"), np.ones(len(c.staff) + 1, bool)), 1)
+
+    def any_of_community_tri(c, p):
+        return at_least(c.staff.any(Tri.true(c.n)).as_float(), 1)
+
+    def violations_over_too_many_records(c, p):
+        return no_violations("tasks", Tri.true(len(c.tasks) + 2), c.tasks)
+
+    return [count_community_mask, count_short_mask, sum_of_community_values, min_with_long_mask,
+            any_of_community_tri, violations_over_too_many_records]
+
+
+@pytest.mark.parametrize("fn", _wrong_length_aggregates(), ids=lambda f: f.__name__)
+def test_an_aggregate_over_the_wrong_number_of_records_is_error_naming_the_table(ds, toy_policy, fn):
+    # a mask or values of another length would count the wrong records (a mask one short of a table
+    # whose every record matches used to count every record): the rule's verdicts are ERROR, naming
+    # the table and the length it expected
+    bad = toy_policy.with_rules([attrs.evolve(r, function=fn) if r.id == "toy.area" else r for r in toy_policy.rules])
+    with pytest.warns(sg.RuleErrorWarning) as record:
+        report = sg.evaluate(ds, bad, as_of="2024-01-01")
+    msg = " ".join(str(w.message) for w in record)
+    assert "toy.area" in msg and "ValueError" in msg and "expected one per" in msg and "record" in msg, msg
+    assert report.status(CODE, "toy.area") is sg.Status.ERROR
+    assert report.status(CODE, "toy.banned_tasks") is not sg.Status.ERROR

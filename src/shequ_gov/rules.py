@@ -354,6 +354,15 @@ class ChildInputs:
     def __len__(self) -> int:
         return len(self._child)
 
+    def _per_record(self, a: Any, what: str, dtype: Any = np.float64) -> np.ndarray:
+        """*a* as a 1-D array of one value per record of this table; else ``ValueError`` saying so
+        (a mask or values over another table, or over the communities, would count the wrong records)."""
+        arr = np.asarray(a, dtype=dtype)
+        if arr.shape != (len(self._child),):
+            raise ValueError(f"{what} of shape {arr.shape} for the {self.name} table, expected one per "
+                             f"{self.name} record: shape ({len(self._child)},)")
+        return arr
+
     @property
     def owner(self) -> np.ndarray:
         """For each record, the row of its community."""
@@ -413,7 +422,7 @@ class ChildInputs:
         hit = self._cache.get(key)
         if hit is not None and hit[0]() is mask:
             return hit[1]
-        m = np.asarray(mask, dtype=bool)
+        m = self._per_record(mask, "a mask", bool)
         size = len(m)
         k = np.count_nonzero(m) if size > _FEW_RECORDS else -1
         if k < 0:  # a few records (a single-community request): their owners counted
@@ -504,10 +513,10 @@ class ChildInputs:
 
     def sum(self, values: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
         """Per community: the sum of *values* over its records (matching *mask*); NaN if any is NaN or the list is missing."""
-        v = np.asarray(values, dtype=np.float64)
+        v = self._per_record(values, "values")
         owner = self._child.owner
         if mask is not None:  # work on the selected records only: small temporaries
-            rows = np.flatnonzero(np.asarray(mask, dtype=bool))  # one scan of the mask for both columns
+            rows = np.flatnonzero(self._per_record(mask, "a mask", bool))  # one scan of the mask for both columns
             v, owner = v.take(rows), owner.take(rows)
         nan = np.isnan(v)
         has_nan = bool(nan.any())
@@ -519,9 +528,10 @@ class ChildInputs:
         return total
 
     def _extreme(self, values: np.ndarray, mask: np.ndarray | None, empty: float, ufunc: Any, start: float) -> np.ndarray:
-        v = np.asarray(values, dtype=np.float64)
+        v = self._per_record(values, "values")
+        m = None if mask is None else self._per_record(mask, "a mask", bool)
         isnan = np.isnan(v)
-        nan = isnan if mask is None else isnan & np.asarray(mask, bool)  # selected records whose value is NaN:
+        nan = isnan if m is None else isnan & m  # selected records whose value is NaN:
         # their community's value is unknown
         owner = self._child.owner
         out = np.full(self._n, start)
@@ -529,7 +539,6 @@ class ChildInputs:
         # reduceat over the CSR segments gives, without its cost per segment); a record left out (NaN,
         # or not selected) is folded in as *start*, which changes nothing, a block at a time (block-sized
         # temporaries, no index of the kept records)
-        m = None if mask is None else np.asarray(mask, bool)
         if not isnan.any() and (m is None or m.all()):  # every record folded in
             ufunc.at(out, owner, v)
         else:
@@ -587,7 +596,7 @@ class ChildInputs:
         codes = self._child.cols[column]
         bit = np.left_shift(dtype(1), codes, dtype=dtype, casting="unsafe")  # (the missing code -1: no bit)
         if mask is not None:
-            bit[~np.asarray(mask, bool)] = 0
+            bit[~self._per_record(mask, "a mask", bool)] = 0
         off = self._child.offsets
         if not self._n:
             return np.zeros(0, dtype)
@@ -613,7 +622,7 @@ class ChildInputs:
             k = len(self.key_names(column))
             codes, owner = self._child.cols[column], self._child.owner
             if mask is not None:
-                m = np.asarray(mask, bool)
+                m = self._per_record(mask, "a mask", bool)
                 codes, owner = codes[m], owner[m]
             cells = np.unique(owner.astype(np.int64) * k + codes)
             out = np.bincount(cells // k, minlength=self._n).astype(np.float64)
@@ -668,7 +677,7 @@ class ChildInputs:
         count = np.bincount(idx, minlength=size).reshape(self._n, k)
         if values is None:
             return count, np.zeros((self._n, k)), np.zeros((self._n, k), np.int64)
-        v = np.asarray(values, np.float64)
+        v = self._per_record(values, "values")
         nan = np.isnan(v)
         total = np.bincount(idx, weights=np.where(nan, 0.0, v), minlength=size).reshape(self._n, k)
         nans = np.bincount(idx[nan], minlength=size).reshape(self._n, k)
