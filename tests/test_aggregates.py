@@ -27,7 +27,7 @@ def _expected(child: rules.ChildInputs, m: np.ndarray) -> list[int]:
 def tables_and_masks(draw: st.DrawFn) -> tuple[list[int], np.ndarray]:
     lengths = draw(st.lists(st.integers(0, 19), min_size=1, max_size=300))
     size = sum(lengths)
-    density = draw(st.sampled_from([0.0, 0.005, 0.03, 0.3, 0.5, 0.97, 0.995, 1.0]))
+    density = draw(st.sampled_from([0.0, 0.005, 0.03, 0.3, 0.5, 0.9, 0.97, 0.995, 1.0]))
     seed = draw(st.integers(0, 2**32 - 1))
     return lengths, np.random.default_rng(seed).random(size) < density
 
@@ -178,3 +178,18 @@ def test_min_and_max_equal_the_fold_of_each_communitys_selected_values(
             assert np.array_equal(got, np.array(expected), equal_nan=True)
     finally:
         rules._BLOCK = old
+
+
+def test_counts_kept_by_content_stay_bounded_when_hashes_collide(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the last _COUNTED masks' counts are kept per table, whatever their tags (count of true records,
+    # hash of the bits): masks whose tags collide are separate entries, each counted against the bound
+    monkeypatch.setattr(rules, "hash", lambda b: 0, raising=False)  # force every tag to collide
+    child = _table([5, 3, 0, 9, 7] * 30)
+    base = np.zeros(len(child), bool)
+    base[: len(child) // 2] = True  # same number of true records in every mask: same k
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        m = rng.permutation(base)
+        assert child._segment_counts(m).tolist() == np.bincount(child.owner[m], minlength=child._n).tolist()
+    kept = sum(len(v) for v in child._cache["counted"].values())
+    assert kept <= rules._COUNTED, f"{kept} masks' counts kept, the bound is {rules._COUNTED}"

@@ -446,8 +446,13 @@ class ChildInputs:
                 out = self._bit_counts(bits, size)
             out.setflags(write=False)
             counted.setdefault(tag, []).append((bits, out))
-            if len(counted) > _COUNTED:  # the oldest goes
-                del counted[next(iter(counted))]
+            order = self._cache.setdefault("counted order", [])
+            order.append(tag)
+            if len(order) > _COUNTED:  # the oldest goes (masks whose tags are equal are separate entries)
+                oldest = order.pop(0)
+                del counted[oldest][0]
+                if not counted[oldest]:
+                    del counted[oldest]
         out.setflags(write=False)
         if m is mask and not mask.flags.writeable:
             try:  # the entry goes with the mask (or with the evaluation's caches, see CommunityInputs.release)
@@ -529,24 +534,23 @@ class ChildInputs:
 
     def _extreme(self, values: np.ndarray, mask: np.ndarray | None, empty: float, ufunc: Any, start: float) -> np.ndarray:
         v = self._per_record(values, "values")
-        m = None if mask is None else self._per_record(mask, "a mask", bool)
-        isnan = np.isnan(v)
-        nan = isnan if m is None else isnan & m  # selected records whose value is NaN:
-        # their community's value is unknown
+        nan = np.isnan(v)  # (selected) records whose value is NaN: their community's value is unknown
+        keep = ~nan  # records whose value is folded in: selected and not NaN
+        if mask is not None:
+            m = self._per_record(mask, "a mask", bool)
+            keep &= m
+            nan &= m
         owner = self._child.owner
         out = np.full(self._n, start)
         # each record's value folded into its community's, in record order (unbuffered ufunc.at: what
-        # reduceat over the CSR segments gives, without its cost per segment); a record left out (NaN,
-        # or not selected) is folded in as *start*, which changes nothing, a block at a time (block-sized
-        # temporaries, no index of the kept records)
-        if not isnan.any() and (m is None or m.all()):  # every record folded in
+        # reduceat over the CSR segments gives, without its cost per segment); where some records are
+        # left out, a block at a time over the kept ones (block-sized index and value temporaries)
+        if keep.all():
             ufunc.at(out, owner, v)
         else:
             for i in range(0, len(v), _BLOCK):
-                vb = v[i:i + _BLOCK].copy()
-                left_out = isnan[i:i + _BLOCK] if m is None else isnan[i:i + _BLOCK] | ~m[i:i + _BLOCK]
-                np.copyto(vb, start, where=left_out)
-                ufunc.at(out, owner[i:i + _BLOCK], vb)
+                rows = np.flatnonzero(keep[i:i + _BLOCK])
+                ufunc.at(out, owner[i:i + _BLOCK][rows], v[i:i + _BLOCK][rows])
         unknown = self._segment_counts(nan) > 0
         out[out == start] = empty
         out[unknown | ~self.known] = np.nan
