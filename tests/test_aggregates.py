@@ -193,3 +193,37 @@ def test_counts_kept_by_content_stay_bounded_when_hashes_collide(monkeypatch: py
         assert child._segment_counts(m).tolist() == np.bincount(child.owner[m], minlength=child._n).tolist()
     kept = sum(len(v) for v in child._cache["counted"].values())
     assert kept <= rules._COUNTED, f"{kept} masks' counts kept, the bound is {rules._COUNTED}"
+
+
+def _keyed_table(lengths: list[int], codes: np.ndarray, n_keys: int) -> rules.ChildInputs:
+    t = _table(lengths)
+    t._child = C.Child(t._child.owner, t._child.offsets, {"key": codes.astype(np.int32)},
+                       [f"k{i}" for i in range(n_keys)])
+    return t
+
+
+@pytest.mark.parametrize("n_keys", [5, 90])  # presence bits, and the community × key table beyond 64 keys
+def test_key_aggregates_leave_out_records_whose_key_is_missing_and_count_each_listed_key_once(n_keys: int) -> None:
+    rng = np.random.default_rng(n_keys)
+    lengths = [0, 4, 1, 7, 3] * 12
+    size = sum(lengths)
+    codes = rng.integers(0, n_keys, size)
+    codes[rng.random(size) < 0.2] = -1  # missing keys, the first community's included
+    codes[4] = -1
+    t = _keyed_table(lengths, codes, n_keys)
+    owner = t.owner
+    mask = rng.random(size) < 0.7
+    for m in (None, mask):
+        sel = (codes >= 0) if m is None else (codes >= 0) & m
+        expected = [len(set(codes[(owner == c) & sel].tolist())) for c in range(len(lengths))]
+        assert t.distinct_count("key", m).tolist() == expected
+    listed = ["k1", "k3", "k1", "nope"]
+    expected = [len({1, 3} & set(codes[owner == c].tolist())) for c in range(len(lengths))]
+    assert t.present_count(listed, "key").tolist() == expected
+    values = rng.random(size)
+    count, total, nans = t.key_matrix("key", values)
+    for c in range(len(lengths)):
+        for k in range(n_keys):
+            rows = (owner == c) & (codes == k)
+            assert count[c, k] == rows.sum() and total[c, k] == pytest.approx(values[rows].sum())
+    assert count.sum() == np.count_nonzero(codes >= 0)

@@ -625,9 +625,10 @@ class ChildInputs:
         else:  # more than 64 distinct keys in the data: a community × key table
             k = len(self.key_names(column))
             codes, owner = self._child.cols[column], self._child.owner
+            keyed = codes >= 0  # (a record whose key is missing has none to count)
             if mask is not None:
-                m = self._per_record(mask, "a mask", bool)
-                codes, owner = codes[m], owner[m]
+                keyed &= self._per_record(mask, "a mask", bool)
+            codes, owner = codes[keyed], owner[keyed]
             cells = np.unique(owner.astype(np.int64) * k + codes)
             out = np.bincount(cells // k, minlength=self._n).astype(np.float64)
         out[~self.known] = np.nan
@@ -639,8 +640,8 @@ class ChildInputs:
         With :func:`at_least` and ``len(keys)`` this is the "has every listed room / committee" rule.
         """
         bits = self._presence_bits(column)
-        if bits is None:
-            out = self.keys_present(keys, column).sum(axis=1).astype(np.float64)
+        if bits is None:  # (each listed key counted once, as the bits count it)
+            out = self.keys_present(list(dict.fromkeys(keys)), column).sum(axis=1).astype(np.float64)
         else:  # one popcount of each community's key bits, masked to the listed keys
             index = {k: i for i, k in enumerate(self.key_names(column))}
             want = 0
@@ -676,12 +677,19 @@ class ChildInputs:
         Arrays of shape (communities, keys); the keys are :meth:`key_names`.
         """
         k = len(self.key_names(column))
-        idx = self._child.owner.astype(np.int64) * k + self._child.cols[column]
+        codes = self._child.cols[column]
+        keyed = codes >= 0  # (a record whose key is missing is in no cell)
+        everyone = bool(keyed.all())
+        idx = self._child.owner.astype(np.int64) * k + codes
+        if not everyone:
+            idx = idx[keyed]
         size = self._n * k
         count = np.bincount(idx, minlength=size).reshape(self._n, k)
         if values is None:
             return count, np.zeros((self._n, k)), np.zeros((self._n, k), np.int64)
         v = self._per_record(values, "values")
+        if not everyone:
+            v = v[keyed]
         nan = np.isnan(v)
         total = np.bincount(idx, weights=np.where(nan, 0.0, v), minlength=size).reshape(self._n, k)
         nans = np.bincount(idx[nan], minlength=size).reshape(self._n, k)
