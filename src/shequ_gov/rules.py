@@ -300,7 +300,7 @@ def no_violations(table: str, offending: Tri, owners: "ChildInputs", *, inputs: 
     counts, unknown = owners._any_counts(offending)  # one aggregation gives the verdict and the count
     res = ~owners._any_of(counts, unknown)
     count = counts.astype(np.float64)
-    count[~owners.known] = np.nan
+    count[owners._missing()] = np.nan
     mask = offending.is_true
     if table == owners.name:  # the engine may keep the count as the mask's bits (recomputed per community)
         owners._cache[("violation_count", id(count))] = (weakref.ref(count), weakref.ref(mask))
@@ -496,6 +496,15 @@ class ChildInputs:
         """Per community: how many records are true in *t* (int, read-only), and whether one is unknown."""
         return self._segment_counts(t.is_true), self._segment_counts(t.known) < self.lengths()
 
+    def _missing(self) -> np.ndarray:
+        """The rows of the communities whose list is missing (few, usually): where an aggregate is NaN.
+        Assigning through these rows costs their number; through a mask over every community, a pass."""
+        rows = self._cache.get("missing rows")
+        if rows is None:
+            rows = self._cache["missing rows"] = np.flatnonzero(~self.known)
+            rows.setflags(write=False)
+        return rows
+
     def lengths(self) -> np.ndarray:
         """Per community: how many records it has (int, read-only; 0 where the list is missing)."""
         out = self._cache.get("lengths")
@@ -510,10 +519,10 @@ class ChildInputs:
             cached = self._cache.get("count")
             if cached is None:
                 cached = self._cache["count"] = self.lengths().astype(np.float64)
-                cached[~self.known] = np.nan
+                cached[self._missing()] = np.nan
             return cached.copy()
         out = self._segment_counts(np.asarray(mask, dtype=bool)).astype(np.float64)
-        out[~self.known] = np.nan
+        out[self._missing()] = np.nan
         return out
 
     def sum(self, values: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
@@ -529,7 +538,7 @@ class ChildInputs:
                             minlength=self._n).astype(np.float64)
         if has_nan:
             total[np.bincount(owner[nan], minlength=self._n) > 0] = np.nan
-        total[~self.known] = np.nan
+        total[self._missing()] = np.nan
         return total
 
     def _extreme(self, values: np.ndarray, mask: np.ndarray | None, empty: float, ufunc: Any, start: float) -> np.ndarray:
@@ -553,7 +562,8 @@ class ChildInputs:
                 ufunc.at(out, owner[i:i + _BLOCK][rows], v[i:i + _BLOCK][rows])
         unknown = self._segment_counts(nan) > 0
         out[out == start] = empty
-        out[unknown | ~self.known] = np.nan
+        out[unknown] = np.nan
+        out[self._missing()] = np.nan
         return out
 
     def max(self, values: np.ndarray, mask: np.ndarray | None = None, empty: float = np.nan) -> np.ndarray:
@@ -631,7 +641,7 @@ class ChildInputs:
             codes, owner = codes[keyed], owner[keyed]
             cells = np.unique(owner.astype(np.int64) * k + codes)
             out = np.bincount(cells // k, minlength=self._n).astype(np.float64)
-        out[~self.known] = np.nan
+        out[self._missing()] = np.nan
         return out
 
     def present_count(self, keys: Sequence[str], column: str = "kind") -> np.ndarray:
@@ -649,7 +659,7 @@ class ChildInputs:
                 if k in index:
                     want |= 1 << index[k]
             out = _popcount(bits & bits.dtype.type(want)).astype(np.float64)
-        out[~self.known] = np.nan
+        out[self._missing()] = np.nan
         return out
 
     def keys_present(self, keys: Sequence[str], column: str = "kind") -> np.ndarray:
