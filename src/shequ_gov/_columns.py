@@ -849,7 +849,6 @@ def concat_gathered(parts: list[Gathered]) -> Gathered:
                     _Batched([g.where for g in parts], rows))
 
 
-
 def _concat_keys(parts: list[Any]) -> Any:
     """Key columns of batches (lists of strings, or :class:`Interned` from a columnar reader) as one:
     a list when every batch is one, else one Interned column over the union of the strings."""
@@ -864,6 +863,7 @@ def _concat_keys(parts: list[Any]) -> Any:
         else:
             codes.append(np.fromiter((index.setdefault(k, len(index)) for k in v), np.int32, len(v)))
     return Interned(list(index), np.concatenate(codes))
+
 
 class _Batched:
     """The locator of a table gathered in batches: row *i* named by its batch's locator."""

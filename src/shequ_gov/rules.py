@@ -433,10 +433,10 @@ class ChildInputs:
             out = self.lengths()
         else:
             bits = np.packbits(m)  # record j is bit 7 - j % 8 of byte j // 8
-            counted = self._cache.setdefault("counted", {})
+            counted = self._cache.setdefault("counted", [])  # (tag, bits, counts), the oldest first
             tag = (k, hash(bits.tobytes()))
-            for seen, out in counted.get(tag, ()):  # the same records counted before (by another rule)
-                if np.array_equal(seen, bits):
+            for seen_tag, seen, out in counted:  # the same records counted before (by another rule)
+                if seen_tag == tag and np.array_equal(seen, bits):
                     return out
             if k < size // 64:  # sparse: count the true records' owners
                 out = np.bincount(self._child.owner[np.flatnonzero(m)], minlength=self._n)
@@ -445,14 +445,9 @@ class ChildInputs:
             else:
                 out = self._bit_counts(bits, size)
             out.setflags(write=False)
-            counted.setdefault(tag, []).append((bits, out))
-            order = self._cache.setdefault("counted order", [])
-            order.append(tag)
-            if len(order) > _COUNTED:  # the oldest goes (masks whose tags are equal are separate entries)
-                oldest = order.pop(0)
-                del counted[oldest][0]
-                if not counted[oldest]:
-                    del counted[oldest]
+            counted.append((tag, bits, out))
+            if len(counted) > _COUNTED:  # the oldest goes
+                del counted[0]
         out.setflags(write=False)
         if m is mask and not mask.flags.writeable:
             try:  # the entry goes with the mask (or with the evaluation's caches, see CommunityInputs.release)
